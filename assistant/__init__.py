@@ -1,0 +1,1 @@
+"""Article assistant: grounded, cited answers over news articles."""

@@ -1,0 +1,89 @@
+"""The offline answerer: the retrieved sentences that best answer the question, cited.
+
+Each candidate sentence is scored by its embedding similarity to the question, nudged by the
+score of its passage and by shared content words; the best few become the answer, each
+followed by its [n]. Below `min_score` nothing is cited: the articles don't cover it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..embed import Embedder
+from ..text import sentence_spans
+from ..types import Answer, Citation, Hit
+
+NOT_COVERED = "The articles don't cover this."
+MAX_SENTENCES = 3
+MAX_CANDIDATES = 48
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
+_STOP = set("""a an and are as at be been but by can could did do does for from had has have he
+her his how i if in into is it its me more most my no not of on or our out over she so some
+such than that the their them then there these they this to up us was we were what when where
+which while who whom whose why will with would you your about after against all also any
+before between both each few just only other same should very said say says tell told""".split())
+_ATTRIBUTION_Q = re.compile(r"\b(who|what)\b.*\b(said|say|says|saying|claim\w*|stat\w*|"
+                            r"criticis\w*|criticiz\w*|warn\w*|argu\w*)\b", re.I)
+_QUOTE_OR_CUE = re.compile(r"[“”\"]|\b(said|says|told|according to|stated|stressed|warned)\b")
+
+
+def content_words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
+
+
+def _candidates(hits: list[Hit]) -> list[tuple[Hit, int, int, str]]:
+    """(hit, start, end, sentence) for each distinct sentence of the hits, best hits first."""
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for hit in hits:
+        for s, e in sentence_spans(hit.text, hit.start):
+            key = (hit.article_id, s)
+            sentence = hit.text[s - hit.start:e - hit.start]
+            # Overlapping chunks repeat sentences; one-word lines ("Advertisement") are noise.
+            if key in seen or len(sentence.split()) < 4:
+                continue
+            seen.add(key)
+            out.append((hit, s, e, sentence))
+    return out[:MAX_CANDIDATES]
+
+
+def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
+           min_score: float) -> Answer:
+    relevant = [h for h in hits if h.score >= min_score]
+    if not relevant:
+        return Answer(question=question, answer=NOT_COVERED)
+    cands = _candidates(relevant)
+    if not cands:
+        return Answer(question=question, answer=NOT_COVERED)
+    vecs = embedder.embed([c[3] for c in cands])
+    sims = vecs @ qvec
+    qwords = content_words(question)
+    wants_quotes = bool(_ATTRIBUTION_Q.search(question))
+    scores = []
+    for (hit, _, _, sentence), sim in zip(cands, sims):
+        overlap = len(qwords & content_words(sentence)) / max(1, len(qwords))
+        score = 0.6 * float(sim) + 0.25 * hit.score + 0.15 * overlap
+        if wants_quotes and _QUOTE_OR_CUE.search(sentence):
+            score += 0.15
+        scores.append(score)
+    order = np.argsort(scores)[::-1]
+    limit = 5 if wants_quotes else MAX_SENTENCES
+    best = float(scores[order[0]])
+    # Keep sentences close to the best one: a weak fourth sentence only adds noise.
+    chosen = [i for i in order[:limit] if scores[i] >= best - 0.12]
+    # Read in article order within each article, articles in rank order.
+    rank = {h.article_id: r for r, h in enumerate(relevant)}
+    chosen.sort(key=lambda i: (rank[cands[i][0].article_id], cands[i][1]))
+
+    citations: list[Citation] = []
+    parts = []
+    for i in chosen:
+        hit, s, e, sentence = cands[i]
+        n = len(citations) + 1
+        citations.append(Citation(n=n, article_id=hit.article_id, title=hit.title, url=hit.url,
+                                  published=hit.published, text=sentence, start=s, end=e,
+                                  passage=hit.text, passage_start=hit.start))
+        parts.append(f"{sentence} [{n}]")
+    return Answer(question=question, answer=" ".join(parts), citations=citations)

@@ -1,0 +1,53 @@
+"""Settings, read from ASSISTANT_* environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Hidden network calls, off before any of these libraries is imported.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# llama-index bundles tiktoken's files; without this, tiktoken tries to download them.
+try:
+    import importlib.util
+
+    _spec = importlib.util.find_spec("llama_index.core")
+    if _spec and _spec.submodule_search_locations:
+        os.environ.setdefault(
+            "TIKTOKEN_CACHE_DIR",
+            str(Path(list(_spec.submodule_search_locations)[0]) / "_static" / "tiktoken_cache"))
+except ModuleNotFoundError:  # pragma: no cover - llama-index is a hard dependency
+    pass
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env",
+                                      extra="ignore")
+
+    index_dir: Path = Field(default=REPO_ROOT / "index",
+                            description="Embedded Chroma store (PersistentClient)")
+    chroma_host: str = Field(default="", description="Chroma server host: switches to HttpClient")
+    chroma_port: int = 8000
+    collection: str = Field(default="articles", description="Name prefix of the collections")
+    embed_model_dir: str = Field(default="", description="Local ONNX model folder; default MiniLM")
+    embed_batch: int = 32
+    chunk_tokens: int = 240
+    chunk_overlap: int = 24
+    top_k: int = 5
+    # Cosine similarity under which a passage counts as noise (see docs/retrieval.md).
+    min_score: float = 0.30
+    seeds_dir: Path = REPO_ROOT / "seeds"
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+
+def get_settings(**overrides) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

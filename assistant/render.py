@@ -1,0 +1,75 @@
+"""Answers as HTML for the chat: every string from an article or a model is escaped.
+
+The [n] markers become links to a source card under the answer; the card shows the passage
+with the cited sentence in <mark>. A small script (ui.CITE_JS) opens the card on click.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+
+from .types import Answer, Citation
+
+_CITE = re.compile(r"\[(\d{1,3})\]")
+_ids = itertools.count(1)
+
+
+def safe_url(url: str) -> str:
+    """Only http(s) links survive: javascript:, data: and friends become no link at all."""
+    return url if re.match(r"^https?://[^\s\"'<>]+$", url or "") else ""
+
+
+def _passage_html(c: Citation) -> str:
+    """The paragraph(s) around the cited sentence, the sentence highlighted."""
+    passage = c.passage or c.text
+    s = c.start - c.passage_start if c.passage else 0
+    e = c.end - c.passage_start if c.passage else len(c.text)
+    if not (0 <= s <= e <= len(passage)) or passage[s:e] != c.text:
+        s, e, passage = 0, len(c.text), c.text
+    # Context is the enclosing paragraph, not the whole chunk: enough to judge the sentence.
+    left = passage.rfind("\n\n", 0, s)
+    left = 0 if left < 0 else left + 2
+    right = passage.find("\n\n", e)
+    right = len(passage) if right < 0 else right
+    before = ("… " if left > 0 else "") + passage[left:s]
+    after = passage[e:right] + (" …" if right < len(passage) else "")
+    return (html.escape(before) + "<mark>" + html.escape(passage[s:e]) + "</mark>"
+            + html.escape(after))
+
+
+def source_card(c: Citation, mid: str) -> str:
+    meta = " · ".join(html.escape(x) for x in (c.published,) if x)
+    title = html.escape(c.title or c.article_id)
+    url = safe_url(c.url)
+    link = (f' <a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
+            f'original</a>' if url else "")
+    return (f'<details class="source" id="src-{mid}-{c.n}" data-n="{c.n}">'
+            f'<summary><b>[{c.n}]</b> {title}'
+            f'{" <small>" + meta + "</small>" if meta else ""}</summary>'
+            f'<blockquote class="passage">{_passage_html(c)}</blockquote>{link}</details>')
+
+
+def cite_links(text: str, mid: str, valid: set[int]) -> str:
+    """Escape text, then turn [n] into a link to source n (only numbers that exist)."""
+    def link(m: re.Match) -> str:
+        n = int(m.group(1))
+        if n not in valid:
+            return m.group(0)
+        return f'<a class="cite" href="#src-{mid}-{n}" data-n="{n}">[{n}]</a>'
+
+    return _CITE.sub(link, html.escape(text))
+
+
+def answer_html(answer: Answer, mid: str | None = None) -> str:
+    mid = mid or f"m{next(_ids)}"
+    body = cite_links(answer.answer, mid, {c.n for c in answer.citations})
+    parts = [f'<div class="answer">{body}</div>']
+    if answer.warnings:
+        parts.append('<div class="warnings">' + "".join(
+            f"<div>⚠ {html.escape(w)}</div>" for w in answer.warnings) + "</div>")
+    if answer.citations:
+        parts.append('<div class="sources">'
+                     + "".join(source_card(c, mid) for c in answer.citations) + "</div>")
+    return "".join(parts)

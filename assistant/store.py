@@ -1,0 +1,243 @@
+"""Chroma, embedded or server, as the single source of truth for what is indexed.
+
+Two collections per index:
+- `<name>-articles`: one record per article (full text, metadata, the *current version*);
+- `<name>-chunks`: the passages, id `article_id#version#n`, embedded.
+
+Replacing an article is atomic for readers: the new version's chunks are written first
+(invisible, since queries keep only chunks of an article's current version), then the one
+article record flips to the new version, then the old chunks are deleted. A crash at any
+point leaves either the old or the new version searchable, never both or neither, and the
+next ingest finishes the job (`collect_garbage`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+
+from .config import Settings
+from .types import Article, Chunk, Hit
+
+SCHEMA = 1
+
+
+class StoreError(RuntimeError):
+    """A problem with the index the user can act on (wrong model, server down...)."""
+
+
+@dataclass
+class ArticleInfo:
+    id: str
+    title: str
+    url: str
+    published: str
+    authors: list[str]
+    outlet: str
+    source: str
+    version: str
+    chunks: int
+    ingested_at: str
+
+    @classmethod
+    def from_meta(cls, id: str, m: dict) -> "ArticleInfo":
+        return cls(id=id, title=m.get("title", ""), url=m.get("url", ""),
+                   published=m.get("published", ""), authors=_split_authors(m.get("authors", "")),
+                   outlet=m.get("outlet", ""), source=m.get("source", ""),
+                   version=m.get("version", ""), chunks=int(m.get("chunks", 0)),
+                   ingested_at=m.get("ingested_at", ""))
+
+
+def _split_authors(s: str) -> list[str]:
+    return json.loads(s) if s.startswith("[") else ([s] if s else [])
+
+
+def make_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                       settings=chroma_settings)
+        except Exception as e:  # chromadb raises bare ValueError/ConnectionError here
+            raise StoreError(f"cannot reach the Chroma server at {settings.chroma_host}:"
+                             f"{settings.chroma_port}: {e}") from e
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+def _where_store(settings: Settings) -> str:
+    if settings.chroma_host:
+        return f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
+    return str(settings.index_dir)
+
+
+class Store:
+    def __init__(self, settings: Settings, embed_model: str, embed_dim: int, client=None):
+        self.settings = settings
+        self.embed_model = embed_model
+        self.embed_dim = embed_dim
+        self.client = client or make_client(settings)
+        meta = {"embed_model": embed_model, "embed_dim": embed_dim, "schema": SCHEMA}
+        try:
+            self.articles = self._collection(f"{settings.collection}-articles", meta)
+            self.chunks = self._collection(f"{settings.collection}-chunks", meta)
+        except StoreError:
+            raise
+        except Exception as e:
+            raise StoreError(f"cannot open the index at {_where_store(settings)}: {e}") from e
+        self.max_batch = self._max_batch()
+
+    def _collection(self, name: str, meta: dict):
+        col = self.client.get_or_create_collection(
+            name, metadata=meta, configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None)
+        have = col.metadata or {}
+        if have.get("embed_model") != self.embed_model or have.get("embed_dim") != self.embed_dim:
+            raise StoreError(
+                f"the index at {_where_store(self.settings)} was built with embedding model "
+                f"{have.get('embed_model')!r} (dim {have.get('embed_dim')}), but this assistant "
+                f"uses {self.embed_model!r} (dim {self.embed_dim}). Use the same model "
+                f"(ASSISTANT_EMBED_MODEL_DIR) or another index (--index / ASSISTANT_INDEX_DIR).")
+        return col
+
+    def _max_batch(self) -> int:
+        try:
+            return max(1, min(int(self.client.get_max_batch_size()), 4000))
+        except Exception:
+            return 1000
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def count_articles(self) -> int:
+        return self.articles.count()
+
+    def article_info(self, ids: Iterable[str]) -> dict[str, ArticleInfo]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        got = self.articles.get(ids=ids, include=["metadatas"])
+        return {i: ArticleInfo.from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def list_articles(self) -> list[ArticleInfo]:
+        got = self.articles.get(include=["metadatas"])
+        infos = [ArticleInfo.from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])]
+        return sorted(infos, key=lambda a: (a.published, a.title), reverse=True)
+
+    def get_article(self, article_id: str) -> Article | None:
+        got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        m, text = got["metadatas"][0], got["documents"][0]
+        info = ArticleInfo.from_meta(article_id, m)
+        return Article(id=article_id, text=text, title=info.title, url=info.url,
+                       published=info.published, authors=info.authors, outlet=info.outlet,
+                       source=info.source)
+
+    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Hit]:
+        """The k nearest passages of current article versions, best first."""
+        n = self.chunks.count()
+        if n == 0:
+            return []
+        # Over-fetch: some hits may belong to a version being replaced right now.
+        got = self.chunks.query(query_embeddings=[vector.tolist()], n_results=min(n, k * 2 + 4),
+                                where=where, include=["metadatas", "documents", "distances"])
+        metas, docs, dists = got["metadatas"][0], got["documents"][0], got["distances"][0]
+        current = self.article_info(m["article_id"] for m in metas)
+        hits = []
+        for m, doc, dist in zip(metas, docs, dists):
+            info = current.get(m["article_id"])
+            if info is None or info.version != m["version"]:
+                continue
+            hits.append(Hit(article_id=m["article_id"], title=info.title, url=info.url,
+                            published=info.published, text=doc, start=int(m["start"]),
+                            end=int(m["end"]), score=1.0 - float(dist),
+                            chunk_index=int(m["chunk"]), authors=info.authors,
+                            outlet=info.outlet))
+        return hits[:k]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _batched_add(self, ids, embeddings, documents, metadatas) -> None:
+        for b in range(0, len(ids), self.max_batch):
+            s = slice(b, b + self.max_batch)
+            self.chunks.upsert(ids=ids[s], embeddings=embeddings[s], documents=documents[s],
+                               metadatas=metadatas[s])
+
+    def write(self, items: list[tuple[Article, list[Chunk], np.ndarray]]) -> None:
+        """Write new versions of several articles: chunks first, then the version flip."""
+        if not items:
+            return
+        ids, embs, docs, metas = [], [], [], []
+        for article, chunks, vectors in items:
+            version = article.version
+            for c, v in zip(chunks, vectors):
+                ids.append(f"{article.id}#{version}#{c.index}")
+                embs.append(v.tolist())
+                docs.append(c.text)
+                metas.append({"article_id": article.id, "version": version, "chunk": c.index,
+                              "start": c.start, "end": c.end, "published": article.published})
+        if ids:
+            self._batched_add(ids, embs, docs, metas)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        a_ids, a_embs, a_docs, a_metas = [], [], [], []
+        for article, chunks, vectors in items:
+            mean = vectors.mean(axis=0) if len(vectors) else np.ones(self.embed_dim)
+            mean = mean / (np.linalg.norm(mean) or 1.0)
+            a_ids.append(article.id)
+            a_embs.append(mean.tolist())
+            a_docs.append(article.text)
+            a_metas.append({"title": article.title, "url": article.url,
+                            "published": article.published,
+                            "authors": json.dumps(article.authors), "outlet": article.outlet,
+                            "source": article.source, "version": article.version,
+                            "chunks": len(chunks), "ingested_at": now})
+        self.articles.upsert(ids=a_ids, embeddings=a_embs, documents=a_docs, metadatas=a_metas)
+        for article, _, _ in items:
+            self._delete_chunks(article.id, keep_version=article.version)
+
+    def _delete_chunks(self, article_id: str, keep_version: str | None = None) -> None:
+        where: dict = {"article_id": article_id}
+        if keep_version is not None:
+            where = {"$and": [where, {"version": {"$ne": keep_version}}]}
+        self.chunks.delete(where=where)
+
+    def delete_article(self, article_id: str) -> bool:
+        if not self.articles.get(ids=[article_id], include=[])["ids"]:
+            return False
+        self.articles.delete(ids=[article_id])  # from here on its chunks are invisible
+        self._delete_chunks(article_id)
+        return True
+
+    def collect_garbage(self) -> int:
+        """Delete chunks no current article version owns (left by a crash). Returns count."""
+        arts = self.articles.get(include=["metadatas"])
+        current = {i: m.get("version") for i, m in zip(arts["ids"], arts["metadatas"])}
+        got = self.chunks.get(include=["metadatas"])
+        stale = [i for i, m in zip(got["ids"], got["metadatas"])
+                 if current.get(m["article_id"]) != m["version"]]
+        for b in range(0, len(stale), self.max_batch):
+            self.chunks.delete(ids=stale[b:b + self.max_batch])
+        return len(stale)
+
+
+def wait_for_server(settings: Settings, timeout: float = 30.0) -> None:
+    """Block until a Chroma server answers its heartbeat (used by tests and `serve`)."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            make_client(settings).heartbeat()
+            return
+        except Exception as e:
+            last = e
+            time.sleep(0.25)
+    raise StoreError(f"Chroma server {settings.chroma_host}:{settings.chroma_port} did not "
+                     f"answer within {timeout:.0f} s: {last}")

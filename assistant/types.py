@@ -1,0 +1,99 @@
+"""Plain dataclasses at the boundaries between the pipeline's steps.
+
+Everything that crosses a module boundary (loader -> chunker -> store -> retriever ->
+answerer -> CLI/API/UI) is one of these, so each step can be tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Article:
+    """One cleaned article. `text` is the canonical text every offset points into."""
+
+    id: str
+    text: str
+    title: str = ""
+    url: str = ""
+    published: str = ""  # ISO date (YYYY-MM-DD) or "" when unknown
+    authors: list[str] = field(default_factory=list)
+    outlet: str = ""
+    source: str = ""  # where it was loaded from (file path, file:line)
+
+    @property
+    def version(self) -> str:
+        """A short hash of everything a reader sees: changes iff the article changed."""
+        from .ids import content_hash
+
+        return content_hash(self.title, self.url, self.published, "|".join(self.authors),
+                            self.outlet, self.text)[:12]
+
+
+@dataclass
+class Chunk:
+    """A passage of an article, with its character span in `Article.text`."""
+
+    article_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Hit:
+    """A retrieved passage and how well it matched the question (cosine similarity)."""
+
+    article_id: str
+    title: str
+    url: str
+    published: str
+    text: str
+    start: int
+    end: int
+    score: float
+    chunk_index: int = 0
+    authors: list[str] = field(default_factory=list)
+    outlet: str = ""
+
+
+@dataclass
+class Citation:
+    """What [n] in an answer points at: a sentence or passage of an article."""
+
+    n: int
+    article_id: str
+    title: str
+    url: str
+    published: str
+    text: str
+    start: int
+    end: int
+    # The enclosing passage, so a UI can show the cited sentence in context.
+    passage: str = ""
+    passage_start: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable --json contract: passage context is a UI detail, not part of it."""
+        return {k: v for k, v in asdict(self).items() if k not in ("passage", "passage_start")}
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    mode: str = "extractive"  # "extractive" | "llm"
+    citations: list[Citation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "mode": self.mode,
+            "citations": [c.to_json() for c in self.citations],
+            "warnings": list(self.warnings),
+        }

@@ -1,0 +1,71 @@
+"""The offline answerer on the seed article, and the HTML it is rendered as."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.config import get_settings
+from assistant.core import Assistant
+from assistant.render import answer_html, safe_url
+from assistant.text import sentence_spans
+from assistant.types import Answer, Citation
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Assistant:
+    a = Assistant(get_settings(index_dir=tmp_path_factory.mktemp("answer") / "index"))
+    a.ingest([SEEDS], progress=False)
+    return a
+
+
+def test_ceasefire_answer_cites_sentences_of_the_seed(seeded):
+    ans = seeded.ask("Who said what about the ceasefire?")
+    assert ans.mode == "extractive" and ans.citations
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)]
+    assert sorted(set(numbers)) == [c.n for c in ans.citations]
+    for c in ans.citations:
+        text = seeded.article(c.article_id).text
+        assert text[c.start:c.end] == c.text  # offsets point at the cited sentence
+        assert c.text in ans.answer
+    assert "ceasefire" in " ".join(c.text for c in ans.citations).lower()
+
+
+def test_obama_question_quotes_obama(seeded):
+    ans = seeded.ask("What did Obama say about the Russians?")
+    assert any("said Obama" in c.text for c in ans.citations)
+
+
+def test_off_topic_question_is_not_answered_from_noise(seeded):
+    for q in ("What is the best recipe for banana bread?",
+              "How do I reset my printer's wifi password?"):
+        ans = seeded.ask(q)
+        assert ans.answer == "The articles don't cover this." and ans.citations == []
+
+
+def test_empty_question_gets_a_clear_reply(seeded):
+    ans = seeded.ask("   ")
+    assert ans.citations == [] and ans.warnings == ["empty question"]
+
+
+def test_sentence_spans_keep_abbreviations_and_closing_quotes():
+    t = "Mr. Kerry met Lavrov. The U.S. Army said “no.” Then Dr. Who left!\n\nNew para"
+    assert [t[s:e] for s, e in sentence_spans(t)] == [
+        "Mr. Kerry met Lavrov.", "The U.S. Army said “no.”", "Then Dr. Who left!", "New para"]
+
+
+def test_rendered_answer_escapes_article_text_and_links_only_real_sources():
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    c = Citation(n=1, article_id="x", title=evil, url="javascript:alert(3)", published="",
+                 text=evil, start=10, end=10 + len(evil), passage="before " + evil,
+                 passage_start=3)
+    out = answer_html(Answer(question="q", answer=f"{evil} [1] [7]", citations=[c]), "t")
+    assert "<script>" not in out and "<img" not in out and "javascript:" not in out
+    assert out.count('class="cite"') == 1  # [7] points at nothing: left as plain text
+    assert 'href="#src-t-1"' in out and 'id="src-t-1"' in out
+    assert "<mark>&lt;script&gt;" in out
+    assert safe_url("https://example.com/a?b=1") and not safe_url("data:text/html,x")

@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = 240
     chunk_overlap: int = 24
     top_k: int = 5
-    # Cosine similarity under which a passage counts as noise (see docs/retrieval.md).
-    min_score: float = 0.30
+    # Cosine similarity under which a passage counts as noise (calibrated: docs/benchmarks.md).
+    min_score: float = 0.25
     seeds_dir: Path = REPO_ROOT / "seeds"
     host: str = "127.0.0.1"
     port: int = 7860

@@ -7,13 +7,12 @@ with the cited sentence in <mark>. A small script (ui.CITE_JS) opens the card on
 from __future__ import annotations
 
 import html
-import itertools
 import re
+import uuid
 
 from .types import Answer, Citation
 
 _CITE = re.compile(r"\[(\d{1,3})\]")
-_ids = itertools.count(1)
 
 
 def safe_url(url: str) -> str:
@@ -45,7 +44,7 @@ def source_card(c: Citation, mid: str) -> str:
     url = safe_url(c.url)
     link = (f' <a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
             f'original</a>' if url else "")
-    return (f'<details class="source" id="src-{mid}-{c.n}" data-n="{c.n}">'
+    return (f'<details class="source" id="src-{mid}-{c.n}">'
             f'<summary><b>[{c.n}]</b> {title}'
             f'{" <small>" + meta + "</small>" if meta else ""}</summary>'
             f'<blockquote class="passage">{_passage_html(c)}</blockquote>{link}</details>')
@@ -57,13 +56,14 @@ def cite_links(text: str, mid: str, valid: set[int]) -> str:
         n = int(m.group(1))
         if n not in valid:
             return m.group(0)
-        return f'<a class="cite" href="#src-{mid}-{n}" data-n="{n}">[{n}]</a>'
+        return f'<a class="cite" href="#src-{mid}-{n}">[{n}]</a>'
 
     return _CITE.sub(link, html.escape(text))
 
 
 def answer_html(answer: Answer, mid: str | None = None) -> str:
-    mid = mid or f"m{next(_ids)}"
+    # Unique across processes: a page can hold answers from several servers (widgets).
+    mid = mid or "m" + uuid.uuid4().hex[:10]
     body = cite_links(answer.answer, mid, {c.n for c in answer.citations})
     parts = [f'<div class="answer">{body}</div>']
     if answer.warnings:

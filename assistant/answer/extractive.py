@@ -66,13 +66,15 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
         overlap = len(qwords & content_words(sentence)) / max(1, len(qwords))
         score = 0.6 * float(sim) + 0.25 * hit.score + 0.15 * overlap
         if wants_quotes and _QUOTE_OR_CUE.search(sentence):
-            score += 0.15
+            # "Who said what" wants attributed statements, not background sentences.
+            score += 0.25
         scores.append(score)
     order = np.argsort(scores)[::-1]
     limit = 5 if wants_quotes else MAX_SENTENCES
     best = float(scores[order[0]])
     # Keep sentences close to the best one: a weak fourth sentence only adds noise.
-    chosen = [i for i in order[:limit] if scores[i] >= best - 0.12]
+    band = 0.2 if wants_quotes else 0.12
+    chosen = [i for i in order[:limit] if scores[i] >= best - band]
     # Read in article order within each article, articles in rank order.
     rank = {h.article_id: r for r, h in enumerate(relevant)}
     chosen.sort(key=lambda i: (rank[cands[i][0].article_id], cands[i][1]))

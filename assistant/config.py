@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     # Cosine similarity under which a passage counts as noise (calibrated: docs/benchmarks.md).
     min_score: float = 0.25
     seeds_dir: Path = REPO_ROOT / "seeds"
+    data_dir: Path = Field(default=REPO_ROOT / "data",
+                           description="Conversations and other local state (SQLite)")
+    # Any OpenAI-compatible endpoint; with neither base url nor model set, answers stay
+    # extractive. The key falls back to OPENAI_API_KEY.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = Field(default_factory=lambda: os.environ.get("OPENAI_API_KEY", ""))
+    llm_timeout: float = 30.0
+    llm_max_retries: int = 2
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url or self.llm_model)
     host: str = "127.0.0.1"
     port: int = 7860
 

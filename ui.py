@@ -6,6 +6,7 @@ import html
 
 import gradio as gr
 
+from assistant.chat import turns_from_messages
 from assistant.core import Assistant
 from assistant.render import answer_html
 from assistant.types import Answer
@@ -48,11 +49,14 @@ details.source.flash { outline: 2px solid #f0b400; border-radius: 4px; }
 
 def build_demo(assistant: Assistant) -> gr.Blocks:
     def respond(message: str, history: list):
-        for piece in assistant.ask_stream(message):
+        # Gradio keeps the history (and restores it on reload with save_history=True); the
+        # rewrite reads it so "and what did Putin say?" searches the right thing.
+        partial = ""
+        for piece in assistant.ask_stream(message, history=turns_from_messages(history)):
             if isinstance(piece, Answer):
                 yield answer_html(piece)
             else:
-                partial = (partial + piece) if "partial" in locals() else piece
+                partial += piece
                 yield html.escape(partial)
 
     with gr.Blocks(title="Article assistant") as demo:

@@ -25,12 +25,28 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_ask(args) -> int:
+    from .types import Answer
+
     a = _assistant(args)
-    result = a.ask(args.question)
-    if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
-        return 0
-    print(result.answer)
+    if args.stream and not args.json:
+        shown, result = "", None
+        for piece in a.ask_stream(args.question, conversation=args.conversation):
+            if isinstance(piece, Answer):
+                result = piece
+            else:
+                print(piece, end="", flush=True)
+                shown += piece
+        # The checked answer wins: it may flag a quote, or replace a reply that broke off.
+        if result.answer.strip() != shown.strip():
+            print("\n\n" + result.answer if shown else result.answer)
+        else:
+            print()
+    else:
+        result = a.ask(args.question, conversation=args.conversation)
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+            return 0
+        print(result.answer)
     if result.citations:
         print()
         for c in result.citations:
@@ -86,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_index(sub.add_parser("ask", help="answer a question with citations"))
     sp.add_argument("question")
     sp.add_argument("--json", action="store_true", help="print the answer as JSON")
+    sp.add_argument("--stream", action="store_true", help="print the answer as it is written")
+    sp.add_argument("--conversation", metavar="ID",
+                    help="continue conversation ID (started if new): follow-ups like "
+                         "'and what did Putin say?' use its history")
     sp.set_defaults(func=cmd_ask)
 
     arts = sub.add_parser("articles", help="list or delete indexed articles")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 
 from .answer import extractive
+from .answer.llm import LLMAnswerer, llm_configured
+from .chat import Conversations, Turn, rewrite_followup
 from .config import Settings, get_settings
 from .embed import Embedder, get_embedder
 from .ingest.pipeline import IngestReport, ingest
@@ -30,6 +32,15 @@ class Assistant:
     @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.embedder)
+
+    @cached_property
+    def llm(self) -> LLMAnswerer | None:
+        """The LLM answerer when one is configured; None means extractive answers."""
+        return LLMAnswerer(self.settings) if llm_configured(self.settings) else None
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        return Conversations(self.settings.data_dir)
 
     # -- articles --------------------------------------------------------------------------
 
@@ -58,18 +69,50 @@ class Assistant:
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         return self.retriever.search(question, k or self.settings.top_k)
 
-    def ask(self, question: str) -> Answer:
-        question = " ".join(question.split())
-        if not question:
-            return Answer(question="", answer="Please ask a question.",
-                          warnings=["empty question"])
+    def _prepare(self, question: str, conversation: str | None,
+                 history: list[Turn] | None) -> tuple[str, list[Hit], Callable[[], Answer]]:
+        """(standalone question, hits, extractive fallback) for a question."""
+        if conversation:
+            history = self.conversations.history(conversation)
+        if history:
+            question = rewrite_followup(question, history, self.llm)
         qvec = self.retriever.embed_query(question)
         hits = self.retriever.search(question, self.settings.top_k, vector=qvec)
-        return extractive.answer(question, hits, qvec, self.embedder, self.settings.min_score)
 
-    def ask_stream(self, question: str) -> Iterator[str | Answer]:
-        """Text pieces as they are ready, then the final Answer (citations attached)."""
-        result = self.ask(question)
-        for word in result.answer.split(" "):
-            yield word + " "
-        yield result
+        def fallback() -> Answer:
+            return extractive.answer(question, hits, qvec, self.embedder, self.settings.min_score)
+
+        return question, hits, fallback
+
+    def ask(self, question: str, conversation: str | None = None,
+            history: list[Turn] | None = None) -> Answer:
+        """conversation: an id whose history is read and extended; history: turns held by
+        the caller (a Gradio chat). Either makes a follow-up standalone before retrieval."""
+        typed = " ".join(question.split())
+        if not typed:
+            return Answer(question="", answer="Please ask a question.",
+                          warnings=["empty question"])
+        question, hits, fallback = self._prepare(typed, conversation, history)
+        result = self.llm.answer(question, hits, fallback) if self.llm else fallback()
+        if conversation:
+            self.conversations.add(conversation, typed, result, standalone=question)
+        return result
+
+    def ask_stream(self, question: str, conversation: str | None = None,
+                   history: list[Turn] | None = None) -> Iterator[str | Answer]:
+        """Text pieces as they are ready, then the final Answer (citations attached), which
+        supersedes the pieces (quote flags, or the extractive fallback after a fault)."""
+        typed = " ".join(question.split())
+        if not typed:
+            yield Answer(question="", answer="Please ask a question.", warnings=["empty question"])
+            return
+        question, hits, fallback = self._prepare(typed, conversation, history)
+        if self.llm:
+            pieces = self.llm.stream(question, hits, fallback)
+        else:
+            result = fallback()
+            pieces = iter([*(w + " " for w in result.answer.split(" ")), result])
+        for piece in pieces:
+            if isinstance(piece, Answer) and conversation:
+                self.conversations.add(conversation, typed, piece, standalone=question)
+            yield piece

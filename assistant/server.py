@@ -16,6 +16,7 @@ log = logging.getLogger("assistant")
 
 class AskRequest(BaseModel):
     question: str = Field(..., max_length=4000)
+    conversation: str | None = Field(None, max_length=100)
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @app.post("/api/ask")
     def ask(req: AskRequest) -> dict:
-        return assistant.ask(req.question).to_json()
+        return assistant.ask(req.question, conversation=req.conversation).to_json()
 
     demo = ui.build_demo(assistant)
     return gr.mount_gradio_app(app, demo, path="/", css=ui.CSS, head=ui.CITE_JS)

@@ -1,0 +1,218 @@
+"""Checks an LLM's answer against its sources before anyone sees it.
+
+Pure functions, no I/O. Three faults users of other tools complain about are fixed here:
+- citation numbers that point at nothing ([5] with four sources) are removed and reported;
+- quotes that appear in none of the cited sources are flagged in the text and reported;
+- the numbers shown are renumbered 1..k in order of first appearance, so the answer's
+  citation list matches the numbers in the text exactly.
+
+`CitationStream` applies the same citation rewrite to a streamed answer as it arrives, so
+the numbers a user sees while the answer streams are the ones of the finished answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..text import sentence_spans
+
+UNVERIFIED = " ⚠[unverified quote]"
+MIN_QUOTE_WORDS = 4  # shorter quotes are scare quotes ("red line"), not attributions
+MAX_RANGE = 20  # "[1-300]" is not a citation anyone means
+
+# [1]  [1, 5]  [1-3]  [1–3]  [2 and 4]  [Source 1]  — one bracketed group of numbers.
+# The leading whitespace is part of the match so a removed group leaves no double space.
+CITE = re.compile(r"(\s*)\[\s*(?:sources?\s*)?(\d{1,4}(?:\s*(?:,|;|-|–|—|and)\s*\d{1,4})*)\s*\]",
+                  re.I)
+# A group that is still arriving: "[", "[1", "[1, " ... (streaming holds these back).
+_OPEN_CITE = re.compile(r"\[\s*(?:s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?\s*)?[\d\s,;\-–—and]*$",
+                        re.I)
+_QUOTES = re.compile(r"“([^“”]{1,2000})”|\"([^\"\n]{1,2000})\"")
+_ELLIPSIS = re.compile(r"\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…")
+_THINK = re.compile(r"<think>.*?</think>\s*", re.S)
+_NOT_COVERED = re.compile(r"\b(?:articles|sources)\s+(?:don['’]?t|do not|does not|doesn['’]?t)\s+"
+                          r"(?:cover|answer|mention|say)", re.I)
+
+
+@dataclass
+class Checked:
+    text: str  # the answer as shown: dense [n], bad numbers gone, bad quotes flagged
+    warnings: list[str] = field(default_factory=list)
+    used: list[int] = field(default_factory=list)  # used[n-1] = source number behind [n]
+    # Verified quotes per shown number, so a citation can point at the quoted sentence.
+    quotes: dict[int, list[str]] = field(default_factory=dict)
+
+
+def strip_thinking(text: str) -> str:
+    """Reasoning models served by Ollama/vLLM put their scratchpad in <think> blocks."""
+    text = _THINK.sub("", text)
+    cut = text.find("<think>")
+    return text[:cut] if cut >= 0 else text
+
+
+def says_not_covered(text: str) -> bool:
+    return bool(_NOT_COVERED.search(text))
+
+
+def _numbers(group: str) -> list[int]:
+    """'1, 3-5' -> [1, 3, 4, 5]; an absurd range keeps only its ends (both get checked)."""
+    out: list[int] = []
+    for part in re.split(r"\s*(?:,|;|and)\s*", group):
+        ends = [int(x) for x in re.split(r"\s*[-–—]\s*", part) if x.strip().isdigit()]
+        if len(ends) == 2 and 0 <= ends[1] - ends[0] <= MAX_RANGE:
+            out.extend(range(ends[0], ends[1] + 1))
+        else:
+            out.extend(ends)
+    return out
+
+
+def renumber(text: str, n_sources: int) -> tuple[str, list[int], list[int]]:
+    """Rewrite every citation group: (text, used source numbers in shown order, invalid)."""
+    shown: dict[int, int] = {}  # source number -> number shown
+    invalid: list[int] = []
+
+    def repl(m: re.Match) -> str:
+        keep: list[int] = []
+        for k in _numbers(m.group(2)):
+            if not 1 <= k <= n_sources:
+                invalid.append(k)
+                continue
+            d = shown.setdefault(k, len(shown) + 1)
+            if d not in keep:
+                keep.append(d)
+        # Separate brackets ("[1][2]"), the one form every renderer links.
+        return (m.group(1) + "".join(f"[{d}]" for d in keep)) if keep else ""
+
+    return CITE.sub(repl, text), list(shown), invalid
+
+
+def _norm_map(s: str) -> tuple[str, list[int]]:
+    """Like text.normalise (quotes, whitespace, case) plus dashes, with an index map back."""
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(s):
+        if ch.isspace():
+            if out and out[-1] != " ":
+                out.append(" ")
+                where.append(i)
+            continue
+        ch = {"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "—": "-"}.get(ch, ch)
+        for low in ch.lower():
+            out.append(low)
+            where.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        where.pop()
+    return "".join(out), where
+
+
+def _fragments(quote: str) -> list[str]:
+    """The pieces of a quote a source must contain: ellipses elide, edges may differ."""
+    parts = (_norm_map(p)[0].strip(" .,;:!?'\"") for p in _ELLIPSIS.split(quote))
+    return [p for p in parts if p]
+
+
+def locate(source: str, quote: str) -> tuple[int, int] | None:
+    """(start, end) in source of the quote's text, ignoring quotes/whitespace/case."""
+    frags = _fragments(quote)
+    if not frags:
+        return None
+    hay, where = _norm_map(source)
+    first = hay.find(frags[0])
+    if first < 0 or any(f not in hay for f in frags[1:]):
+        return None
+    last = frags[-1]
+    end = hay.find(last, first) if len(frags) > 1 else first
+    end = (end if end >= 0 else first) + len(last) - 1
+    return where[first], where[end] + 1
+
+
+def quoted_strings(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, inner text) of each quote of MIN_QUOTE_WORDS words or more."""
+    out = []
+    for m in _QUOTES.finditer(text):
+        inner = m.group(1) if m.group(1) is not None else m.group(2)
+        if len(inner.split()) >= MIN_QUOTE_WORDS:
+            out.append((m.start(), m.end(), inner))
+    return out
+
+
+def _cited_near(text: str, start: int, end: int) -> list[int]:
+    """Shown numbers that back the quote text[start:end]: the first run of citations after
+    it in its sentence ('“…” [2]', '“…”. [2]'), else those before it in the sentence."""
+    spans = [(s, e) for s, e in sentence_spans(text) if s < end and e > start]
+    if not spans:
+        return []
+    s, e = spans[0][0], spans[-1][1]
+    tail = re.match(r"(?:\s*\[\d+\])+", text[e:])
+    e += tail.end() if tail else 0
+    after = re.search(r"\[\d+\](?:\s*\[\d+\])*", text[end:e])
+    found = after.group(0) if after else text[s:start]
+    return [int(n) for n in re.findall(r"\[(\d+)\]", found)]
+
+
+def check(answer_text: str, sources: Sequence[str]) -> Checked:
+    """Check an answer against sources[0..N-1], which the model saw as [1]..[N]."""
+    text, used, invalid = renumber(strip_thinking(answer_text), len(sources))
+    text = text.strip()
+    result = Checked(text=text, used=used)
+    for k in dict.fromkeys(invalid):
+        result.warnings.append(f"removed citation [{k}]: no such source "
+                               f"(sources are [1]–[{len(sources)}])")
+    flags: list[int] = []
+    for qs, qe, quote in quoted_strings(text):
+        cited = [d for d in _cited_near(text, qs, qe) if d <= len(used)]
+        pool = cited or list(range(1, len(used) + 1))
+        # An uncited quote may come from any source the model saw, cited elsewhere or not.
+        candidates = [(d, sources[used[d - 1] - 1]) for d in pool]
+        if not cited:
+            candidates += [(0, s) for i, s in enumerate(sources, 1) if i not in used]
+        found = [d for d, src in candidates if locate(src, quote)]
+        if found:
+            for d in found:
+                if d:
+                    result.quotes.setdefault(d, []).append(quote)
+            continue
+        flags.append(qe)
+        where = ("the cited source " + "".join(f"[{d}]" for d in cited)) if cited else "any source"
+        short = quote if len(quote) <= 80 else quote[:77] + "…"
+        result.warnings.append(f"unverified quote, not found in {where}: “{short}”")
+    for at in reversed(flags):
+        text = text[:at] + UNVERIFIED + text[at:]
+    result.text = text
+    return result
+
+
+class CitationStream:
+    """Rewrites citations in a streamed answer as it arrives, exactly as `check` will.
+
+    Text that might still change is held back: an unclosed "[1, " and trailing whitespace
+    (a removed citation takes the space before it). Everything else is released at once.
+    """
+
+    def __init__(self, n_sources: int):
+        self.n_sources = n_sources
+        self.raw = ""
+        self.emitted = ""
+
+    def _release(self, text: str) -> str:
+        out = renumber(text.rstrip(), self.n_sources)[0].strip()
+        if not out.startswith(self.emitted):  # cannot happen for well-formed groups
+            return ""
+        delta, self.emitted = out[len(self.emitted):], out
+        return delta
+
+    def feed(self, delta: str) -> str:
+        self.raw += delta
+        text = strip_thinking(self.raw)
+        if "<think>".startswith(text.lstrip()[:7]):  # maybe a reasoning block is opening
+            return ""
+        cut = text.rfind("[")
+        if cut >= 0 and _OPEN_CITE.fullmatch(text[cut:]):
+            text = text[:cut]
+        return self._release(text)
+
+    def finish(self) -> str:
+        return self._release(strip_thinking(self.raw))

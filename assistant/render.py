@@ -66,9 +66,11 @@ def answer_html(answer: Answer, mid: str | None = None) -> str:
     mid = mid or "m" + uuid.uuid4().hex[:10]
     body = cite_links(answer.answer, mid, {c.n for c in answer.citations})
     parts = [f'<div class="answer">{body}</div>']
-    if answer.warnings:
+    # A fallback notice is already the answer's first line: don't say it twice.
+    warnings = [w for w in answer.warnings if w not in answer.answer]
+    if warnings:
         parts.append('<div class="warnings">' + "".join(
-            f"<div>⚠ {html.escape(w)}</div>" for w in answer.warnings) + "</div>")
+            f"<div>⚠ {html.escape(w)}</div>" for w in warnings) + "</div>")
     if answer.citations:
         parts.append('<div class="sources">'
                      + "".join(source_card(c, mid) for c in answer.citations) + "</div>")

@@ -17,7 +17,8 @@ def _assistant(args):
 
 
 def cmd_ingest(args) -> int:
-    report = _assistant(args).ingest(args.paths, progress=None if not args.quiet else False)
+    progress = False if args.quiet else (True if args.progress else None)
+    report = _assistant(args).ingest(args.paths, progress=progress)
     for where, reason in report.errors:
         print(f"error: {where}: {reason}", file=sys.stderr)
     print(report.summary())
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_index(sub.add_parser("ingest", help="index files and folders"))
     sp.add_argument("paths", nargs="+", type=Path)
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sp.add_argument("--progress", action="store_true",
+                    help="progress bar even when stderr is not a terminal")
     sp.set_defaults(func=cmd_ingest)
 
     sp = with_index(sub.add_parser("ask", help="answer a question with citations"))

@@ -23,7 +23,9 @@ class Assistant:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return get_embedder(self.settings.embed_model_dir or None)
+        s = self.settings
+        return get_embedder(s.embed_model_dir or None, s.embed_fast,
+                            str(s.data_dir / "models"), s.embed_threads or None)
 
     @cached_property
     def store(self) -> Store:

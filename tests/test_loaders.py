@@ -226,7 +226,7 @@ def test_unreadable_content_raises(tmp_path, content, reason):
 
 
 def test_unknown_extension_raises_with_supported_list(tmp_path):
-    with pytest.raises(LoadError, match=r"unsupported extension \.xyz \(use \.txt, .*\.jsonl\)"):
+    with pytest.raises(LoadError, match=r"unsupported extension \.xyz \(use \.txt, .*\.docx\)"):
         load_file(write(tmp_path, "a.xyz", PROSE))
 
 

@@ -20,7 +20,8 @@ from typing import Any, Iterator
 from ..ids import article_id
 from ..types import Article
 
-SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
+SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
+BINARY = (".pdf", ".docx")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 _MB = 1024 * 1024
 _SNIFF = 8192
@@ -187,7 +188,9 @@ def load_file_report(path: Path) -> tuple[list[Article], list[str]]:
     ext = path.suffix.lower()
     if ext not in SUPPORTED:
         what = f"extension {ext}" if ext else "file type (no extension)"
-        raise LoadError(f"unsupported {what} (use .txt, .md, .html, .htm, .jsonl)", path)
+        raise LoadError(f"unsupported {what} (use {', '.join(SUPPORTED)})", path)
+    if ext in BINARY:
+        return [_load_document(path, ext)], []
     text = _read_text(path)
     if ext == ".jsonl":
         return _load_jsonl(text, path)
@@ -207,6 +210,21 @@ def _article(text: str, path: Path, *, url: str = "", given_id: str = "", title:
         url=(url or "").strip(), published=normalise_date(published),
         authors=_authors(authors), outlet=_one_line(outlet), source=source or str(path),
     )
+
+
+def _load_document(path: Path, ext: str) -> Article:
+    from .documents import docx_text, pdf_text
+
+    size = path.stat().st_size
+    if size == 0:
+        raise LoadError("empty file", path)
+    if size > MAX_FILE_BYTES:
+        raise LoadError(f"file too large ({size / _MB:.0f} MB > {MAX_FILE_BYTES / _MB:.0f} MB)",
+                        path)
+    text, info = (pdf_text if ext == ".pdf" else docx_text)(path)
+    title = info["title"] or _txt_title(clean_text(text))
+    return _article(text, path, title=title, authors=info["authors"],
+                    published=info["published"])
 
 
 def _load_txt(raw: str, path: Path) -> Article:

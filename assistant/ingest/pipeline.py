@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import queue
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +19,8 @@ from .chunking import chunk_article, make_splitter
 from .loaders import LoadError, iter_files, load_file_report
 
 BATCH_ARTICLES = 32  # articles embedded and written together
+QUEUE_DEPTH = 2  # batches buffered between stages: bounded memory, enough to overlap
+_DONE = object()
 
 
 @dataclass
@@ -79,21 +84,103 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
     splitter = make_splitter(embedder.token_ids, chunk_tokens, chunk_overlap)
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=len(todo), unit="article", disable=not show or not todo,
-              desc="Indexing") as bar:
-        for b in range(0, len(todo), BATCH_ARTICLES):
-            batch = todo[b:b + BATCH_ARTICLES]
-            chunked = [chunk_article(a, splitter) for a in batch]
+              desc="Indexing", smoothing=0.1) as bar:
+        def written(batch_size: int, chunk_count: int) -> None:
+            report.chunks += chunk_count
+            bar.update(batch_size)
+            bar.set_postfix(chunks=report.chunks)
+
+        def failed(article: Article, reason: str) -> None:
+            report.errors.append((article.source or article.id, reason))
+            for bucket in (report.added, report.updated):
+                if article.id in bucket:
+                    bucket.remove(article.id)
+
+        run_pipeline(todo, splitter, embedder, store, written, failed)
+    if todo:
+        store.collect_garbage()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: Store,
+                 written: Callable[[int, int], None],
+                 failed: Callable[[Article, str], None] = lambda a, r: None) -> None:
+    """chunk (thread) -> embed (this thread; onnxruntime uses every core) -> write (thread).
+
+    Chunking is Python and writing waits on Chroma, so both overlap the embedding that
+    dominates. Bounded queues keep memory flat; the first error in any stage stops all.
+    """
+    chunked_q: queue.Queue = queue.Queue(QUEUE_DEPTH)
+    embedded_q: queue.Queue = queue.Queue(QUEUE_DEPTH)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def put(q: queue.Queue, item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def chunker() -> None:
+        try:
+            for b in range(0, len(articles), BATCH_ARTICLES):
+                batch, chunked = [], []
+                for a in articles[b:b + BATCH_ARTICLES]:
+                    try:
+                        chunked.append(chunk_article(a, splitter))
+                        batch.append(a)
+                    except ValueError as e:  # one odd article must not stop the run
+                        failed(a, f"could not chunk: {e}")
+                if batch and not put(chunked_q, (batch, chunked)):
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread
+            failure.append(e)
+            stop.set()
+        finally:
+            put(chunked_q, _DONE)
+
+    def writer() -> None:
+        try:
+            while (item := embedded_q.get()) is not _DONE:
+                items, count = item
+                store.write(items)
+                written(len(items), count)
+        except BaseException as e:  # noqa: BLE001
+            failure.append(e)
+            stop.set()
+            while embedded_q.get() is not _DONE:  # let the embedder finish its put()
+                pass
+
+    threads = [threading.Thread(target=chunker, name="ingest-chunk", daemon=True),
+               threading.Thread(target=writer, name="ingest-write", daemon=True)]
+    for t in threads:
+        t.start()
+    try:
+        while not stop.is_set():
+            try:
+                item = chunked_q.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is _DONE:
+                break
+            batch, chunked = item
             flat = [c.text for chunks in chunked for c in chunks]
             vectors = embedder.embed(flat)
             items, pos = [], 0
             for a, chunks in zip(batch, chunked):
                 items.append((a, chunks, vectors[pos:pos + len(chunks)]))
                 pos += len(chunks)
-            store.write(items)
-            report.chunks += len(flat)
-            bar.update(len(batch))
-            bar.set_postfix(chunks=report.chunks)
-    if todo:
-        store.collect_garbage()
-    report.seconds = time.perf_counter() - t0
-    return report
+            embedded_q.put((items, len(flat)))
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        embedded_q.put(_DONE)
+        for t in threads:
+            t.join()
+    if failure:
+        raise failure[0]

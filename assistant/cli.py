@@ -69,6 +69,17 @@ def cmd_articles_list(args) -> int:
     return 0
 
 
+def cmd_articles_stats(args) -> int:
+    stats = _assistant(args).stats()
+    if args.json:
+        print(json.dumps(stats))
+        return 0
+    size = "n/a (server)" if stats["bytes"] is None else f"{stats['bytes'] / 1e6:.1f} MB"
+    print(f"articles {stats['articles']}\nchunks   {stats['chunks']}\n"
+          f"quotes   {stats['quotes']}\nsize     {size}\nembedder {stats['embedder']}")
+    return 0
+
+
 def cmd_articles_delete(args) -> int:
     a = _assistant(args)
     missing = [i for i in args.ids if not a.delete(i)]
@@ -96,7 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     sp = with_index(sub.add_parser("ingest", help="index files and folders"))
-    sp.add_argument("paths", nargs="+", type=Path)
+    sp.add_argument("paths", nargs="+", metavar="PATH",
+                    help="files, folders, http(s) URLs, or .urls files (one URL per line)")
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sp.add_argument("--progress", action="store_true",
                     help="progress bar even when stderr is not a terminal")
@@ -116,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_index(asub.add_parser("list"))
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_articles_list)
+    sp = with_index(asub.add_parser("stats", help="counts, size on disk, embedder"))
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_articles_stats)
     sp = with_index(asub.add_parser("delete"))
     sp.add_argument("ids", nargs="+")
     sp.set_defaults(func=cmd_articles_delete)

@@ -47,7 +47,8 @@ class Assistant:
     # -- articles --------------------------------------------------------------------------
 
     def ingest(self, paths: list[str | Path], progress: bool | None = None) -> IngestReport:
-        return ingest([Path(p) for p in paths], self.store, self.embedder,
+        return ingest([p if str(p).startswith(("http://", "https://")) else Path(p)
+                       for p in paths], self.store, self.embedder,
                       chunk_tokens=self.settings.chunk_tokens,
                       chunk_overlap=self.settings.chunk_overlap, progress=progress)
 
@@ -62,6 +63,9 @@ class Assistant:
 
     def article(self, article_id: str) -> Article | None:
         return self.store.get_article(article_id)
+
+    def stats(self) -> dict:
+        return self.store.stats()
 
     def delete(self, article_id: str) -> bool:
         return self.store.delete_article(article_id)

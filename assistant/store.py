@@ -119,6 +119,17 @@ class Store:
     def count_articles(self) -> int:
         return self.articles.count()
 
+    def stats(self) -> dict:
+        """What is indexed: counts, size on disk (None for a server) and the embedder."""
+        size = None
+        if not self.settings.chroma_host and self.settings.index_dir.is_dir():
+            size = sum(p.stat().st_size for p in self.settings.index_dir.rglob("*")
+                       if p.is_file())
+        quotes = getattr(self, "quotes", None)
+        return {"articles": self.articles.count(), "chunks": self.chunks.count(),
+                "quotes": quotes.count() if quotes is not None else 0, "bytes": size,
+                "embedder": self.embed_model}
+
     def article_info(self, ids: Iterable[str]) -> dict[str, ArticleInfo]:
         ids = list(dict.fromkeys(ids))
         if not ids:

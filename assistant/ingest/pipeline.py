@@ -17,6 +17,7 @@ from ..store import Store
 from ..types import Article
 from .chunking import chunk_article, make_splitter
 from .loaders import LoadError, iter_files, load_file_report
+from .urls import fetch, is_url, read_url_list
 
 BATCH_ARTICLES = 32  # articles embedded and written together
 QUEUE_DEPTH = 2  # batches buffered between stages: bounded memory, enough to overlap
@@ -42,15 +43,29 @@ class IngestReport:
                 f"{self.chunks} chunks in {self.seconds:.1f} s")
 
 
-def load_all(paths: list[Path], report: IngestReport) -> list[Article]:
+def load_all(paths: list[Path | str], report: IngestReport) -> list[Article]:
     """Every article the paths hold; bad files and lines go to report.errors."""
     articles: dict[str, Article] = {}
     files: list[Path] = []
+    urls: list[str] = []
     for p in paths:
+        if is_url(str(p)):
+            urls.append(str(p))
+            continue
         try:
-            files.extend(iter_files([p]))
+            for f in iter_files([Path(p)]):
+                if f.suffix.lower() == ".urls":
+                    urls.extend(read_url_list(f))
+                else:
+                    files.append(f)
         except LoadError as e:
             report.errors.append((str(p), str(e)))
+    for url in urls:
+        try:
+            a = fetch(url)
+            articles[a.id] = a
+        except LoadError as e:
+            report.errors.append((url, str(e)))
     for path in files:
         try:
             found, line_errors = load_file_report(path)
@@ -68,7 +83,7 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
            chunk_overlap: int = 24, progress: bool | None = None) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
-    articles = load_all([Path(p) for p in paths], report)
+    articles = load_all(list(paths), report)
     current = {}
     for b in range(0, len(articles), 500):
         current.update(store.article_info(a.id for a in articles[b:b + 500]))

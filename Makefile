@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test test-server clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The same tests against a running `chroma run` server: CHROMA=host:port (see .ci/run).
+test-server: install
+	ASSISTANT_TEST_CHROMA=$(CHROMA) $(BIN)/python -m pytest -m "not browser"
 
 clean:
 	rm -rf $(VENV) .pytest_cache

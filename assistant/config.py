@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Hidden network calls, off before any of these libraries is imported.
@@ -36,6 +38,7 @@ class Settings(BaseSettings):
                             description="Embedded Chroma store (PersistentClient)")
     chroma_host: str = Field(default="", description="Chroma server host: switches to HttpClient")
     chroma_port: int = 8000
+    # "{index}" expands to a hash of index_dir: several logical indexes on one Chroma server.
     collection: str = Field(default="articles", description="Name prefix of the collections")
     embed_model_dir: str = Field(default="", description="Local ONNX model folder; default MiniLM")
     embed_batch: int = 32
@@ -59,6 +62,17 @@ class Settings(BaseSettings):
     llm_api_key: str = Field(default_factory=lambda: os.environ.get("OPENAI_API_KEY", ""))
     llm_timeout: float = 30.0
     llm_max_retries: int = 2
+
+    @model_validator(mode="after")
+    def _expand_collection(self) -> "Settings":
+        if "{index}" in self.collection:
+            digest = hashlib.sha1(str(Path(self.index_dir).resolve()).encode()).hexdigest()[:10]
+            self.collection = self.collection.replace("{index}", digest)
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,500}[A-Za-z0-9]", self.collection):
+            raise ValueError(f"collection name {self.collection!r}: use 3-500 characters of "
+                             "letters, digits, '.', '_' and '-', starting and ending with a "
+                             "letter or digit")
+        return self
 
     @property
     def llm_enabled(self) -> bool:

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+# ASSISTANT_TEST_CHROMA=host:port runs everything against a real Chroma server.
+pytest_plugins = ["tests.store_mode"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
 # Debian's chromium (apt-get install -y chromium); another binary via $CHROMIUM_PATH.

@@ -41,7 +41,6 @@ class Settings(BaseSettings):
     # "{index}" expands to a hash of index_dir: several logical indexes on one Chroma server.
     collection: str = Field(default="articles", description="Name prefix of the collections")
     embed_model_dir: str = Field(default="", description="Local ONNX model folder; default MiniLM")
-    embed_batch: int = 32
     # Opt-in int8 model (~1.3-2x faster ingest, cosine ~0.995 to the default). Its vectors are
     # another model's: an index built with one refuses the other.
     embed_fast: bool = False

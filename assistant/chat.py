@@ -18,11 +18,11 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Sequence
-from contextlib import closing
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from .answer import prompts
+from .db import SQLite
 from .types import Answer, Citation
 
 FILE_NAME = "conversations.sqlite3"
@@ -69,7 +69,7 @@ class Conversations:
             """)
 
     def _db(self):
-        return _Connection(self.path)
+        return SQLite(self.path)
 
     @staticmethod
     def new_id() -> str:
@@ -101,22 +101,6 @@ class Conversations:
         with self._db() as db:
             return db.execute("DELETE FROM turns WHERE conversation = ?",
                               (conversation_id,)).rowcount > 0
-
-
-class _Connection:
-    """sqlite3 connection that commits on success and always closes (sqlite3's own
-    context manager commits but leaves the file open)."""
-
-    def __init__(self, path: Path):
-        self.db = sqlite3.connect(path, timeout=10)
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.db
-
-    def __exit__(self, exc_type, *_) -> None:
-        with closing(self.db):
-            if exc_type is None:
-                self.db.commit()
 
 
 _ANSWER_DIV = re.compile(r'<div class="answer">(.*?)</div>', re.S)

@@ -25,13 +25,29 @@ def cmd_ingest(args) -> int:
     return 0 if report.ok else 1
 
 
+def _bad_dates(*values: str | None) -> str | None:
+    """The error for a bad date argument, said before anything loads."""
+    from .dates import DateError, parse_date
+
+    try:
+        for d in values:
+            parse_date(d)
+    except DateError as e:
+        return str(e)
+    return None
+
+
 def cmd_ask(args) -> int:
     from .types import Answer
 
+    if err := _bad_dates(args.since, args.until):
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     a = _assistant(args)
+    dates = {"since": args.since, "until": args.until}
     if args.stream and not args.json:
         shown, result = "", None
-        for piece in a.ask_stream(args.question, conversation=args.conversation):
+        for piece in a.ask_stream(args.question, conversation=args.conversation, **dates):
             if isinstance(piece, Answer):
                 result = piece
             else:
@@ -43,7 +59,7 @@ def cmd_ask(args) -> int:
         else:
             print()
     else:
-        result = a.ask(args.question, conversation=args.conversation)
+        result = a.ask(args.question, conversation=args.conversation, **dates)
         if args.json:
             print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
             return 0
@@ -56,6 +72,91 @@ def cmd_ask(args) -> int:
     for w in result.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0
+
+
+def cmd_search(args) -> int:
+    import textwrap
+
+    from .retrieve import hits_json, search_batch
+
+    if err := _bad_dates(args.since, args.until, args.as_of):
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if bool(args.query) == bool(args.queries):
+        print("error: give a QUERY or --queries FILE.jsonl", file=sys.stderr)
+        return 2
+    a = _assistant(args)
+    if args.queries:
+        src = sys.stdin if args.queries == "-" else open(args.queries, encoding="utf-8")
+        with src:
+            for row in search_batch(a.search, src, k=args.k, since=args.since,
+                                    until=args.until, as_of=args.as_of):
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+        return 0
+    hits = a.search(args.query, args.k, since=args.since, until=args.until, as_of=args.as_of)
+    if args.json:
+        print(json.dumps(hits_json(args.query, hits), ensure_ascii=False, indent=2))
+        return 0
+    for r, h in enumerate(hits, 1):
+        print(f"{r}. {h.title or h.article_id}" + (f" ({h.published})" if h.published else "")
+              + f"  [{h.article_id} {h.start}-{h.end}]")
+        print(textwrap.indent(textwrap.shorten(h.text, 320), "   "))
+    if not hits:
+        print("no matching passages", file=sys.stderr)
+    return 0
+
+
+def cmd_quotes(args) -> int:
+    import textwrap
+
+    a = _assistant(args)
+    if args.rebuild:
+        print(f"{a.rebuild_quotes(progress=None if not args.json else False)} quotes indexed",
+              file=sys.stderr)
+    found = a.quotes(speaker=args.speaker, about=args.about, limit=args.limit)
+    if args.json:
+        print(json.dumps({"quotes": [q.to_json() for q in found]}, ensure_ascii=False,
+                         indent=2))
+        return 0
+    for q in found:
+        print(f"{q.speaker} ({q.cue}): " + textwrap.shorten(q.content, 400))
+        print(f"   {q.title or q.article_id}" + (f", {q.published}" if q.published else "")
+              + f"  [{q.article_id} {q.start}-{q.end}]")
+    if not found:
+        print("no matching quotes", file=sys.stderr)
+    return 0
+
+
+def cmd_extract_quotes(args) -> int:
+    """The evaluation interface: {"id", "text"} lines in, {"id", "quotes": [...]} lines out,
+    one per input line (a bad line gets "error" and no quotes)."""
+    from .quotes import extract_quotes, load_nlp
+
+    keys = ("speaker", "speaker_start", "speaker_end", "cue", "content", "start", "end",
+            "direct")
+    nlp = load_nlp()
+    src = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")
+    out = sys.stdout if args.output in (None, "-") else open(args.output, "w", encoding="utf-8")
+    failed = 0
+    with src, out:
+        for lineno, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            row: dict = {"id": None, "quotes": []}
+            try:
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError('expected an object with a "text" string')
+                row["id"] = item.get("id")
+                row["quotes"] = [{k: getattr(q, k) for k in keys}
+                                 for q in extract_quotes(item["text"], nlp)]
+            except ValueError as e:  # JSONDecodeError included
+                failed += 1
+                row["error"] = f"line {lineno}: {e}"
+                print(f"error: {args.file}:{lineno}: {e}", file=sys.stderr)
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+    return 1 if failed else 0
 
 
 def cmd_articles_list(args) -> int:
@@ -121,7 +222,40 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--conversation", metavar="ID",
                     help="continue conversation ID (started if new): follow-ups like "
                          "'and what did Putin say?' use its history")
+    sp.add_argument("--since", metavar="DATE", help="only articles published on or after DATE "
+                                                    "(YYYY-MM-DD, YYYY-MM or YYYY)")
+    sp.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
     sp.set_defaults(func=cmd_ask)
+
+    sp = with_index(sub.add_parser("quotes", help="who said what: list indexed quotes"))
+    sp.add_argument("--speaker", metavar="NAME", help="by this speaker ('Putin' matches "
+                                                      "'Vladimir Putin')")
+    sp.add_argument("--about", metavar="TOPIC", help="about this topic (best first)")
+    sp.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
+    sp.add_argument("--json", action="store_true", help='print {"quotes": [...]} as JSON')
+    sp.add_argument("--rebuild", action="store_true",
+                    help="extract every article's quotes again first (after an upgrade)")
+    sp.set_defaults(func=cmd_quotes)
+
+    sp = sub.add_parser("extract-quotes", help='quotes of {"id", "text"} lines, as JSON lines')
+    sp.add_argument("file", metavar="FILE.jsonl", help="input ('-' reads stdin)")
+    sp.add_argument("-o", "--output", metavar="OUT.jsonl", help="output (default stdout)")
+    sp.set_defaults(func=cmd_extract_quotes)
+
+    sp = with_index(sub.add_parser("search", help="the ranked passages for a query"))
+    sp.add_argument("query", nargs="?", metavar="QUERY")
+    sp.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
+    sp.add_argument("--since", metavar="DATE", help="published on or after DATE "
+                                                    "(YYYY-MM-DD, YYYY-MM or YYYY)")
+    sp.add_argument("--until", metavar="DATE", help="published on or before DATE")
+    sp.add_argument("--as-of", dest="as_of", metavar="DATE",
+                    help="the date the question is asked on: 'this week' etc. resolve "
+                         "against it and nothing published later is returned")
+    sp.add_argument("--json", action="store_true", help="print the hits as JSON")
+    sp.add_argument("--queries", metavar="FILE.jsonl",
+                    help='batch: lines {"id", "question", "date"?} (date = --as-of); '
+                         "prints one JSON object per line ('-' reads stdin)")
+    sp.set_defaults(func=cmd_search)
 
     arts = sub.add_parser("articles", help="list or delete indexed articles")
     asub = arts.add_subparsers(dest="action", required=True)

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     embed_threads: int = 0
     chunk_tokens: int = 240
     chunk_overlap: int = 24
+    # Who-said-what: attributions are extracted at ingest (spaCy) into the quote index.
+    extract_quotes: bool = True
+    max_question_chars: int = 2000
     top_k: int = 5
     # Cosine similarity under which a passage counts as noise (calibrated: docs/benchmarks.md).
     min_score: float = 0.25
@@ -78,6 +81,25 @@ class Settings(BaseSettings):
         return bool(self.llm_base_url or self.llm_model)
     host: str = "127.0.0.1"
     port: int = 7860
+
+    # -- the web app (assistant/web, docs/embedding.md) --------------------------------------
+    # Origins (scheme://host[:port], comma-separated) allowed to frame /widget (CSP
+    # frame-ancestors) and to call the API (CORS). Empty: same origin only.
+    allowed_origins: str = ""
+    # none (local default: bind 127.0.0.1) | token | basic | proxy; several: "token,proxy".
+    auth_mode: str = "none"
+    auth_token: str = Field(default="", description="Shared token: Bearer header or ?token=")
+    admin_token: str = Field(default="", description="Token that also grants the admin role")
+    basic_users: str = Field(default="", description="user:password,… (or user:sha256:HEX)")
+    admin_users: str = Field(default="", description="Users (basic or proxy) with the admin role")
+    proxy_header: str = "X-Forwarded-User"
+    trusted_proxies: str = Field(default="", description="IPs/CIDRs allowed to send the header")
+    # Questions per user: "N/second|minute|hour"; "0" or "off" disables. Applies in every
+    # auth mode when set explicitly; in auth mode none (one local user) only when set.
+    rate_limit: str = "30/minute"
+    root_path: str = Field(default="", description="Public sub-path behind a reverse proxy")
+    upload_max_mb: float = 20.0
+    upload_max_files: int = 20
 
 
 def get_settings(**overrides) -> Settings:

@@ -9,12 +9,14 @@ from pathlib import Path
 from .answer import extractive
 from .answer.llm import LLMAnswerer, llm_configured
 from .chat import Conversations, Turn, rewrite_followup
+from .quotes import answers as quote_answers
+from .quotes.speakers import last_name, matches
 from .config import Settings, get_settings
 from .embed import Embedder, get_embedder
 from .ingest.pipeline import IngestReport, ingest
 from .retrieve import Retriever
-from .store import ArticleInfo, Store
-from .types import Answer, Article, Hit
+from .store import ArticleInfo, Prepared, Store
+from .types import Answer, Article, Hit, IndexedQuote
 
 
 class Assistant:
@@ -47,10 +49,16 @@ class Assistant:
     # -- articles --------------------------------------------------------------------------
 
     def ingest(self, paths: list[str | Path], progress: bool | None = None) -> IngestReport:
-        return ingest([p if str(p).startswith(("http://", "https://")) else Path(p)
-                       for p in paths], self.store, self.embedder,
-                      chunk_tokens=self.settings.chunk_tokens,
-                      chunk_overlap=self.settings.chunk_overlap, progress=progress)
+        report = ingest([p if str(p).startswith(("http://", "https://")) else Path(p)
+                         for p in paths], self.store, self.embedder,
+                        chunk_tokens=self.settings.chunk_tokens,
+                        chunk_overlap=self.settings.chunk_overlap, progress=progress,
+                        quotes=self.settings.extract_quotes)
+        if report.added or report.updated:
+            # The keyword index is derived from Chroma: follow it now (and save it), not
+            # in the next search.
+            self.retriever.refresh()
+        return report
 
     def ensure_seeded(self) -> IngestReport | None:
         """Index seeds/ when the index is empty (first run)."""
@@ -68,22 +76,129 @@ class Assistant:
         return self.store.stats()
 
     def delete(self, article_id: str) -> bool:
-        return self.store.delete_article(article_id)
+        deleted = self.store.delete_article(article_id)
+        if deleted:
+            self.retriever.refresh()
+        return deleted
+
+    def rebuild_quotes(self, progress: bool | None = None) -> int:
+        """Extract every article's quotes again (after an extractor upgrade, or for an index
+        built without them); returns how many quotes the index holds now."""
+        import sys
+
+        from tqdm import tqdm
+
+        from .ingest.pipeline import quote_extractor
+
+        extract = quote_extractor()
+        infos = self.store.list_articles()
+        show = sys.stderr.isatty() if progress is None else progress
+        for info in tqdm(infos, unit="article", desc="Quotes", disable=not show):
+            article = self.store.get_article(info.id)
+            if article is None:  # deleted meanwhile
+                continue
+            found = extract(article)
+            vectors = self.embedder.embed([q.content for q in found])
+            self.store.replace_quotes([Prepared(article, [], None, found, vectors)])
+        return self.store.quotes.count()
+
+    # -- quotes ----------------------------------------------------------------------------
+
+    def quotes(self, speaker: str | None = None, about: str | None = None,
+               limit: int = 20) -> list[IndexedQuote]:
+        """Quotes from the index: by a speaker ("Putin" matches "Vladimir Putin"), about a
+        topic (best first, above the noise threshold; without one, newest first)."""
+        about = (about or "").strip()
+        vec = self.retriever.embed_query(about) if about else None
+        found = self._find_quotes(speaker, vec, n=max(limit * 4, 50))
+        if vec is not None:
+            found = [q for q in found if q.score >= self.settings.min_score]
+        return found[:limit]
+
+    def _find_quotes(self, speaker: str | None, vec, n: int = 50,
+                     articles: list[str] | None = None) -> list[IndexedQuote]:
+        speaker = (speaker or "").strip()
+        clauses: list[dict] = []
+        if speaker:
+            if not (key := last_name(speaker)):
+                return []
+            clauses.append({"speaker_last": key})
+        if articles:
+            clauses.append({"article_id": {"$in": list(articles)}})
+        where = (clauses[0] if len(clauses) == 1 else {"$and": clauses}) if clauses else None
+        found = self.store.find_quotes(vec, n=n, where=where)
+        # a pronoun nobody could resolve has no speaker to show
+        return [q for q in found if q.speaker and (not speaker or matches(speaker, q.speaker))]
+
+    def _quote_answer(self, question: str, hits: list[Hit], since: str | None = None,
+                      until: str | None = None) -> Answer | None:
+        """A who-said answer from the quote index, or None when the question isn't one or
+        the index holds nothing that fits (the passages answer instead)."""
+        asked = quote_answers.parse(question)
+        if asked is None:
+            return None
+        if not asked.topic:
+            found = self._find_quotes(asked.speaker, None) if asked.speaker else []
+        else:
+            vec = self.retriever.embed_query(asked.topic)
+            found = [q for q in self._find_quotes(asked.speaker, vec, n=60)
+                     if q.score >= self.settings.min_score]
+            # The articles the passages came from are where the topic is discussed: their
+            # quotes count even when the quote's own words don't name the topic, the best
+            # article's first.
+            top = list(dict.fromkeys(h.article_id for h in hits
+                                     if h.score >= self.settings.min_score))[:3]
+            if top:
+                seen = {(q.article_id, q.n) for q in found}
+                rank = {a: i for i, a in enumerate(top)}
+                for q in self._find_quotes(asked.speaker, vec, n=200, articles=top):
+                    q.score += 0.1 / (1 + rank[q.article_id])
+                    if (q.article_id, q.n) not in seen:
+                        found.append(q)
+        found = quote_answers.rank([q for q in found if _in_range(q.published, since, until)])
+        if not found:
+            return None
+        texts = {a: art.text for a in {q.article_id for q in found}
+                 if (art := self.store.get_article(a)) is not None}
+        return quote_answers.compose(question, found, texts)
 
     # -- questions -------------------------------------------------------------------------
 
-    def search(self, question: str, k: int | None = None) -> list[Hit]:
-        return self.retriever.search(question, k or self.settings.top_k)
+    def search(self, question: str, k: int | None = None, since: str | None = None,
+               until: str | None = None, as_of: str | None = None) -> list[Hit]:
+        """Ranked passages (hybrid, diverse). since/until: inclusive publication-date
+        filters (YYYY-MM-DD, YYYY-MM, YYYY); as_of: the date the question is asked on."""
+        return self.retriever.search(question, k or self.settings.top_k, since=since,
+                                     until=until, as_of=as_of)
 
-    def _prepare(self, question: str, conversation: str | None,
-                 history: list[Turn] | None) -> tuple[str, list[Hit], Callable[[], Answer]]:
-        """(standalone question, hits, extractive fallback) for a question."""
+    def _refusal(self, typed: str, raw: str) -> Answer | None:
+        """An answer to a question we won't run: empty, or too long to be one."""
+        if not typed:
+            return Answer(question="", answer="Please ask a question.",
+                          warnings=["empty question"])
+        limit = self.settings.max_question_chars
+        if len(raw) > limit:
+            return Answer(question=typed[:200], answer=(
+                f"Your question is too long ({len(raw):,} characters; the limit is "
+                f"{limit:,}). Ask it in a sentence or two: to search the articles for a "
+                f"passage, use a few of its words."), warnings=["question too long"])
+        return None
+
+    def _prepare(self, question: str, conversation: str | None, history: list[Turn] | None,
+                 since: str | None = None, until: str | None = None
+                 ) -> tuple[str, list[Hit], Callable[[], Answer]]:
+        """(standalone question, sources, offline answer) for a question. The sources are
+        the passages, or for a who-said question the attributions from the quote index."""
         if conversation:
             history = self.conversations.history(conversation)
         if history:
             question = rewrite_followup(question, history, self.llm)
         qvec = self.retriever.embed_query(question)
-        hits = self.retriever.search(question, self.settings.top_k, vector=qvec)
+        hits = self.retriever.search(question, self.settings.top_k, vector=qvec,
+                                     since=since, until=until)
+        quoted = self._quote_answer(question, hits, since, until)
+        if quoted is not None:
+            return question, quote_answers.as_hits(quoted), lambda: quoted
 
         def fallback() -> Answer:
             return extractive.answer(question, hits, qvec, self.embedder, self.settings.min_score)
@@ -91,28 +206,30 @@ class Assistant:
         return question, hits, fallback
 
     def ask(self, question: str, conversation: str | None = None,
-            history: list[Turn] | None = None) -> Answer:
+            history: list[Turn] | None = None, since: str | None = None,
+            until: str | None = None) -> Answer:
         """conversation: an id whose history is read and extended; history: turns held by
-        the caller (a Gradio chat). Either makes a follow-up standalone before retrieval."""
-        typed = " ".join(question.split())
-        if not typed:
-            return Answer(question="", answer="Please ask a question.",
-                          warnings=["empty question"])
-        question, hits, fallback = self._prepare(typed, conversation, history)
+        the caller (a Gradio chat). Either makes a follow-up standalone before retrieval.
+        since/until: only articles published in that range (YYYY-MM-DD, YYYY-MM, YYYY)."""
+        typed = clean_question(question)
+        if (refused := self._refusal(typed, question)) is not None:
+            return refused
+        question, hits, fallback = self._prepare(typed, conversation, history, since, until)
         result = self.llm.answer(question, hits, fallback) if self.llm else fallback()
         if conversation:
             self.conversations.add(conversation, typed, result, standalone=question)
         return result
 
     def ask_stream(self, question: str, conversation: str | None = None,
-                   history: list[Turn] | None = None) -> Iterator[str | Answer]:
+                   history: list[Turn] | None = None, since: str | None = None,
+                   until: str | None = None) -> Iterator[str | Answer]:
         """Text pieces as they are ready, then the final Answer (citations attached), which
         supersedes the pieces (quote flags, or the extractive fallback after a fault)."""
-        typed = " ".join(question.split())
-        if not typed:
-            yield Answer(question="", answer="Please ask a question.", warnings=["empty question"])
+        typed = clean_question(question)
+        if (refused := self._refusal(typed, question)) is not None:
+            yield refused
             return
-        question, hits, fallback = self._prepare(typed, conversation, history)
+        question, hits, fallback = self._prepare(typed, conversation, history, since, until)
         if self.llm:
             pieces = self.llm.stream(question, hits, fallback)
         else:
@@ -122,3 +239,25 @@ class Assistant:
             if isinstance(piece, Answer) and conversation:
                 self.conversations.add(conversation, typed, piece, standalone=question)
             yield piece
+
+
+def _in_range(published: str, since: str | None, until: str | None) -> bool:
+    if not (since or until):
+        return True
+    from .dates import parse_date
+
+    lo, hi = parse_date(since), parse_date(until, end=True)
+    if not published:
+        return False
+    day = published[:10]
+    return (lo is None or day >= lo.isoformat()) and (hi is None or day <= hi.isoformat())
+
+
+def clean_question(question: str) -> str:
+    """The question as one line of visible text: control and format characters (NUL,
+    zero-width, direction marks) go, runs of whitespace become one space."""
+    import unicodedata
+
+    kept = "".join(" " if ch.isspace() else ch for ch in str(question or "")
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return " ".join(kept.split())

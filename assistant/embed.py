@@ -40,7 +40,7 @@ def _package_dir(name: str) -> Path:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -66,7 +66,7 @@ def model_files(model_dir: str | os.PathLike | None) -> tuple[str, Path, Path]:
     """(model name, model.onnx, tokenizer.json) for a configured folder or the default."""
     if not model_dir:
         model, tok = default_model_files()
-        if _sha256(model) != _EXPECTED_SHA256:
+        if file_sha256(model) != _EXPECTED_SHA256:
             raise EmbedderError(f"{model} does not match its published sha256; reinstall it")
         return DEFAULT_MODEL, model, tok
     root = Path(model_dir).expanduser()
@@ -91,7 +91,7 @@ def quantized_model(model_path: Path, cache_dir: Path) -> Path:
 
     import onnxruntime as ort
 
-    out = cache_dir / f"{_sha256(model_path)[:16]}-int8-dynamic.onnx"
+    out = cache_dir / f"{file_sha256(model_path)[:16]}-int8-dynamic.onnx"
     if out.is_file():
         return out
     try:

@@ -1,7 +1,8 @@
 """Answers as HTML for the chat: every string from an article or a model is escaped.
 
 The [n] markers become links to a source card under the answer; the card shows the passage
-with the cited sentence in <mark>. A small script (ui.CITE_JS) opens the card on click.
+with the cited sentence in <mark>. A small script (ui.CITE_JS) opens the card on click, and
+copies an answer with its sources as plain text ("Copy answer").
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from urllib.parse import urlsplit
 
 from .types import Answer, Citation
 
@@ -38,16 +40,31 @@ def _passage_html(c: Citation) -> str:
             + html.escape(after))
 
 
+def outlet_of(c: Citation) -> str:
+    """The outlet's name when the article has one, else the link's host (www. dropped)."""
+    outlet = getattr(c, "outlet", "") or ""
+    if outlet:
+        return outlet
+    host = urlsplit(safe_url(c.url)).hostname or ""
+    return host[4:] if host.startswith("www.") else host
+
+
 def source_card(c: Citation, mid: str) -> str:
-    meta = " · ".join(html.escape(x) for x in (c.published,) if x)
+    meta = " · ".join(html.escape(x) for x in (outlet_of(c), c.published) if x)
+    meta_html = f' <small class="meta">{meta}</small>' if meta else ""
     title = html.escape(c.title or c.article_id)
     url = safe_url(c.url)
     link = (f' <a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
             f'original</a>' if url else "")
     return (f'<details class="source" id="src-{mid}-{c.n}">'
             f'<summary><b>[{c.n}]</b> {title}'
-            f'{" <small>" + meta + "</small>" if meta else ""}</summary>'
+            f'{meta_html}</summary>'
             f'<blockquote class="passage">{_passage_html(c)}</blockquote>{link}</details>')
+
+
+def notice_html(text: str) -> str:
+    """A message from the app itself (rate limit, …), not an answer."""
+    return f'<div class="notice">{html.escape(text)}</div>'
 
 
 def cite_links(text: str, mid: str, valid: set[int]) -> str:
@@ -61,10 +78,20 @@ def cite_links(text: str, mid: str, valid: set[int]) -> str:
     return _CITE.sub(link, html.escape(text))
 
 
+_BOLD = re.compile(r"\*\*([^*\n]{1,200})\*\*")
+_BULLET = re.compile(r"^[-*] ", re.M)
+
+
+def light_markdown(escaped: str) -> str:
+    """The two marks answers use (who-said lists, LLM lists): **name** and "- " bullets.
+    Runs on escaped text, so nothing from an article can become markup."""
+    return _BULLET.sub("• ", _BOLD.sub(r"<strong>\1</strong>", escaped))
+
+
 def answer_html(answer: Answer, mid: str | None = None) -> str:
     # Unique across processes: a page can hold answers from several servers (widgets).
     mid = mid or "m" + uuid.uuid4().hex[:10]
-    body = cite_links(answer.answer, mid, {c.n for c in answer.citations})
+    body = light_markdown(cite_links(answer.answer, mid, {c.n for c in answer.citations}))
     parts = [f'<div class="answer">{body}</div>']
     # A fallback notice is already the answer's first line: don't say it twice.
     warnings = [w for w in answer.warnings if w not in answer.answer]
@@ -74,4 +101,7 @@ def answer_html(answer: Answer, mid: str | None = None) -> str:
     if answer.citations:
         parts.append('<div class="sources">'
                      + "".join(source_card(c, mid) for c in answer.citations) + "</div>")
+    # Copies the answer and its sources as plain text (ui.CITE_JS handles the click).
+    parts.append('<div class="answer-tools"><a class="copy-answer" href="#copy" role="button">'
+                 'Copy answer</a></div>')
     return "".join(parts)

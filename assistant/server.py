@@ -1,22 +1,36 @@
-"""The web app: REST endpoints and the Gradio chat on one FastAPI app."""
+"""The web app: the REST API, the chat page (/) and the widget (/widget) on one FastAPI app.
+
+Request path, outermost first: RootPathMiddleware (sub-path behind a reverse proxy) ->
+SecurityHeadersMiddleware (CSP frame-ancestors, nosniff, …) -> CORSMiddleware (only the
+allowed origins) -> AuthMiddleware (identity or 401/403) -> routes (/healthz, /api/…,
+/docs) and the two Gradio apps.
+"""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import gradio as gr
-from fastapi import FastAPI
-from pydantic import BaseModel, Field
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.middleware.cors import CORSMiddleware
 
 from .config import Settings, get_settings
 from .core import Assistant
+from .web.api import AskRequest, build_router  # noqa: F401 - AskRequest: public import
+from .web.auth import AuthMiddleware, identity_of, is_loopback
+from .web.context import Web
+from .web.security import RootPathMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("assistant")
 
+DESCRIPTION = """Grounded, cited answers from your articles.
 
-class AskRequest(BaseModel):
-    question: str = Field(..., max_length=4000)
-    conversation: str | None = Field(None, max_length=100)
+Authenticate like the chat: `Authorization: Bearer <token>` (auth mode token), HTTP basic
+auth (mode basic), or through your reverse proxy (mode proxy). Questions are rate-limited
+per user: over the limit, the answer is HTTP 429 with a `Retry-After` header.
+"""
 
 
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
@@ -24,23 +38,63 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     settings = settings or get_settings()
     assistant = assistant or Assistant(settings)
+    web = Web(settings, assistant)  # checks every web setting before anything starts
     seeded = assistant.ensure_seeded()
     if seeded is not None:
         log.warning("indexed seeds: %s", seeded.summary())
+    # Load (or build) the keyword index now, not in the first question's time.
+    assistant.retriever.refresh(force=False)
 
-    app = FastAPI(title="Article assistant", version="0.1.0")
+    app = FastAPI(title="Article assistant", version="0.1.0", description=DESCRIPTION)
     app.state.assistant = assistant
+    app.state.web = web
 
-    @app.get("/healthz")
+    @app.get("/healthz", tags=["health"])
     def healthz() -> dict:
+        """Liveness for load balancers: no auth needed."""
         return {"ok": True, "articles": assistant.store.count_articles()}
 
-    @app.post("/api/ask")
-    def ask(req: AskRequest) -> dict:
-        return assistant.ask(req.question, conversation=req.conversation).to_json()
+    app.include_router(build_router(web))
 
-    demo = ui.build_demo(assistant)
-    return gr.mount_gradio_app(app, demo, path="/", css=ui.CSS, head=ui.CITE_JS)
+    @app.get("/widget", include_in_schema=False)
+    def widget_slash(request: Request) -> RedirectResponse:
+        query = request.url.query
+        return RedirectResponse(request.scope.get("root_path", "") + "/widget/"
+                                + ("?" + query if query else ""), status_code=307)
+
+    gradio_js = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
+
+    @app.get("/widget/gradio.js", include_in_schema=False)
+    def web_component() -> FileResponse:
+        """Gradio's <gradio-app> web component, served next to the widget it loads (its
+        imports are relative: /widget/assets/…). Cross-origin use needs an allowed origin."""
+        return FileResponse(gradio_js, media_type="text/javascript")
+
+    def gradio_user(request) -> str | None:
+        found = identity_of(request)
+        return found.key if found is not None else None
+
+    common = dict(auth_dependency=gradio_user, theme=ui.theme(), css=ui.CSS, js=ui.LOAD_JS,
+                  max_file_size=max(1, int(settings.upload_max_mb * 1024 * 1024)), footer_links=[],
+                  show_error=True)
+    # /widget before /: the page at / is a catch-all mount.
+    gr.mount_gradio_app(app, ui.build_widget(web), path="/widget",
+                        **{**common, "css": ui.CSS + ui.WIDGET_CSS, "head": ui.WIDGET_HEAD})
+    gr.mount_gradio_app(app, ui.build_demo(web), path="/", **common, head=ui.PAGE_HEAD)
+
+    # add_middleware wraps: the last one added sees the request first.
+    app.add_middleware(AuthMiddleware, auth=web.auth, root_path=web.root_path,
+                       origins=web.origins)
+    # A CORSMiddleware on the parent app also switches off Gradio's own, which would allow
+    # any origin on a non-localhost host name.
+    app.add_middleware(CORSMiddleware, allow_origins=web.origins,
+                       allow_credentials=web.origins != ["*"],
+                       allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                       allow_headers=["*"],
+                       expose_headers=["Retry-After"], max_age=600)
+    app.add_middleware(SecurityHeadersMiddleware, origins=web.origins)
+    app.add_middleware(RootPathMiddleware, root_path=web.root_path)
+    return app
 
 
 def serve(settings: Settings | None = None) -> None:
@@ -48,5 +102,14 @@ def serve(settings: Settings | None = None) -> None:
 
     settings = settings or get_settings()
     app = create_app(settings)
-    print(f"Serving the chat on http://{settings.host}:{settings.port}", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    web: Web = app.state.web
+    if web.auth.open and not is_loopback(settings.host) and settings.host != "localhost":
+        log.warning("auth mode none on %s: anyone who can reach this address can use the "
+                    "assistant (set ASSISTANT_AUTH_MODE)", settings.host)
+    print(f"Serving the chat on http://{settings.host}:{settings.port}{web.root_path}/",
+          flush=True)
+    # proxy_headers off: the peer address must stay the real one, or anyone could claim to
+    # be the trusted proxy with X-Forwarded-For. Our own code reads X-Forwarded-For, and only
+    # from ASSISTANT_TRUSTED_PROXIES.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                proxy_headers=False)

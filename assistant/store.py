@@ -1,34 +1,49 @@
 """Chroma, embedded or server, as the single source of truth for what is indexed.
 
-Two collections per index:
+Three collections per index:
 - `<name>-articles`: one record per article (full text, metadata, the *current version*);
-- `<name>-chunks`: the passages, id `article_id#version#n`, embedded.
+- `<name>-chunks`: the passages, id `article_id#version#n`, embedded;
+- `<name>-quotes`: the attributions found in each article ("who said what"), id
+  `article_id#version#qn`, embedded by their content, with speaker metadata. They are
+  derived from the article text, so `Assistant.rebuild_quotes` can redo them.
 
-Replacing an article is atomic for readers: the new version's chunks are written first
-(invisible, since queries keep only chunks of an article's current version), then the one
-article record flips to the new version, then the old chunks are deleted. A crash at any
+Replacing an article is atomic for readers: the new version's chunks and quotes are written
+first (invisible, since queries keep only records of an article's current version), then the
+one article record flips to the new version, then the old records are deleted. A crash at any
 point leaves either the old or the new version searchable, never both or neither, and the
 next ingest finishes the job (`collect_garbage`).
 """
 
 from __future__ import annotations
 
+import calendar
 import json
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
 
 import numpy as np
 
 from .config import Settings
-from .types import Article, Chunk, Hit
+from .types import Article, Chunk, Hit, IndexedQuote
 
 SCHEMA = 1
 
 
 class StoreError(RuntimeError):
     """A problem with the index the user can act on (wrong model, server down...)."""
+
+
+@dataclass
+class Prepared:
+    """An article ready to write: its chunks and quotes with their embeddings."""
+
+    article: Article
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    quotes: list = field(default_factory=list)  # assistant.quotes.Quote
+    quote_vectors: np.ndarray | None = None
 
 
 @dataclass
@@ -55,6 +70,16 @@ class ArticleInfo:
 
 def _split_authors(s: str) -> list[str]:
     return json.loads(s) if s.startswith("[") else ([s] if s else [])
+
+
+def published_ts(published: str) -> int | None:
+    """UTC midnight of an ISO publication date as Unix seconds (None when unknown): chunks
+    carry it as `published_ts` so Chroma can filter date ranges (`$gte`/`$lte` need ints)."""
+    try:
+        d = date.fromisoformat((published or "")[:10])
+    except ValueError:
+        return None
+    return calendar.timegm(d.timetuple())
 
 
 def make_client(settings: Settings):
@@ -89,6 +114,7 @@ class Store:
         try:
             self.articles = self._collection(f"{settings.collection}-articles", meta)
             self.chunks = self._collection(f"{settings.collection}-chunks", meta)
+            self.quotes = self._collection(f"{settings.collection}-quotes", meta)
         except StoreError:
             raise
         except Exception as e:
@@ -125,10 +151,8 @@ class Store:
         if not self.settings.chroma_host and self.settings.index_dir.is_dir():
             size = sum(p.stat().st_size for p in self.settings.index_dir.rglob("*")
                        if p.is_file())
-        quotes = getattr(self, "quotes", None)
         return {"articles": self.articles.count(), "chunks": self.chunks.count(),
-                "quotes": quotes.count() if quotes is not None else 0, "bytes": size,
-                "embedder": self.embed_model}
+                "quotes": self.quotes.count(), "bytes": size, "embedder": self.embed_model}
 
     def article_info(self, ids: Iterable[str]) -> dict[str, ArticleInfo]:
         ids = list(dict.fromkeys(ids))
@@ -174,32 +198,127 @@ class Store:
                             outlet=info.outlet))
         return hits[:k]
 
+    def find_quotes(self, vector: np.ndarray | None = None, n: int = 50,
+                    where: dict | None = None) -> list[IndexedQuote]:
+        """Quotes of current article versions: the n nearest to `vector` (score = cosine),
+        or, without a vector, every quote matching `where` (score 0), newest first."""
+        if self.quotes.count() == 0:
+            return []
+        if vector is not None:
+            got = self.quotes.query(query_embeddings=[vector.tolist()],
+                                    n_results=min(self.quotes.count(), n), where=where,
+                                    include=["metadatas", "documents", "distances"])
+            rows = zip(got["metadatas"][0], got["documents"][0], got["distances"][0])
+        else:
+            got = self.quotes.get(where=where, include=["metadatas", "documents"])
+            rows = ((m, d, 1.0) for m, d in zip(got["metadatas"], got["documents"]))
+        rows = list(rows)
+        current = self.article_info(m["article_id"] for m, _, _ in rows)
+        found = []
+        for m, doc, dist in rows:
+            info = current.get(m["article_id"])
+            if info is None or info.version != m["version"]:
+                continue
+            found.append(IndexedQuote(
+                article_id=m["article_id"], title=info.title, url=info.url,
+                published=info.published, outlet=info.outlet, speaker=m["speaker_name"],
+                mention=m["speaker"], cue=m["cue"], content=doc, start=int(m["start"]),
+                end=int(m["end"]), speaker_start=int(m["speaker_start"]),
+                speaker_end=int(m["speaker_end"]), direct=bool(m["direct"]),
+                score=1.0 - float(dist), n=int(m["n"])))
+        if vector is None:
+            found.sort(key=lambda q: (q.published, q.article_id, -q.start), reverse=True)
+        return found
+
+    def article_metadata(self) -> dict[str, dict]:
+        """{article id: metadata (title, published, current version...)} of every article."""
+        got = self.articles.get(include=["metadatas"])
+        return dict(zip(got["ids"], got["metadatas"]))
+
+    def chunk_ids(self, page: int = 5000) -> list[str]:
+        """Every chunk id (`article_id#version#n`), paged."""
+        ids: list[str] = []
+        while True:
+            got = self.chunks.get(include=[], limit=page, offset=len(ids))
+            ids.extend(got["ids"])
+            if len(got["ids"]) < page:
+                return ids
+
+    def iter_chunks(self, ids: list[str] | None = None, page: int = 1000
+                    ) -> Iterator[tuple[str, str, dict]]:
+        """(id, text, metadata) of the given chunks (all when ids is None), paged."""
+        if ids is not None:
+            for b in range(0, len(ids), page):
+                got = self.chunks.get(ids=ids[b:b + page], include=["documents", "metadatas"])
+                yield from zip(got["ids"], got["documents"], got["metadatas"])
+            return
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            offset += len(got["ids"])
+            if len(got["ids"]) < page:
+                return
+
     # -- writing ---------------------------------------------------------------------------
 
-    def _batched_add(self, ids, embeddings, documents, metadatas) -> None:
+    def _batched_add(self, collection, ids, embeddings, documents, metadatas) -> None:
         for b in range(0, len(ids), self.max_batch):
             s = slice(b, b + self.max_batch)
-            self.chunks.upsert(ids=ids[s], embeddings=embeddings[s], documents=documents[s],
-                               metadatas=metadatas[s])
+            collection.upsert(ids=ids[s], embeddings=embeddings[s], documents=documents[s],
+                              metadatas=metadatas[s])
 
-    def write(self, items: list[tuple[Article, list[Chunk], np.ndarray]]) -> None:
-        """Write new versions of several articles: chunks first, then the version flip."""
+    def _write_quotes(self, items: list[Prepared]) -> None:
+        from .quotes.speakers import display_name, last_name
+
+        ids, embs, docs, metas = [], [], [], []
+        for p in items:
+            a, version, ts = p.article, p.article.version, published_ts(p.article.published)
+            for n, (q, v) in enumerate(zip(p.quotes, p.quote_vectors
+                                           if p.quote_vectors is not None else [])):
+                name = display_name(q)
+                ids.append(f"{a.id}#{version}#q{n}")
+                embs.append(v.tolist())
+                docs.append(q.content)
+                meta = {"article_id": a.id, "version": version, "n": n,
+                        "published": a.published, "speaker": q.speaker,
+                        "speaker_resolved": q.speaker_resolved, "speaker_name": name,
+                        "speaker_last": last_name(name), "speaker_start": q.speaker_start,
+                        "speaker_end": q.speaker_end, "cue": q.cue, "start": q.start,
+                        "end": q.end, "direct": bool(q.direct),
+                        # a quote split by its attribution comes back as two records
+                        "group": f"{q.speaker_start}:{q.cue}"}
+                if ts is not None:
+                    meta["published_ts"] = ts
+                metas.append(meta)
+        if ids:
+            self._batched_add(self.quotes, ids, embs, docs, metas)
+
+    def write(self, items: list[Prepared]) -> None:
+        """Write new versions of several articles: chunks and quotes first, then the
+        version flip, then the old versions' records go."""
         if not items:
             return
         ids, embs, docs, metas = [], [], [], []
-        for article, chunks, vectors in items:
+        for p in items:
+            article, chunks, vectors = p.article, p.chunks, p.vectors
             version = article.version
             for c, v in zip(chunks, vectors):
                 ids.append(f"{article.id}#{version}#{c.index}")
                 embs.append(v.tolist())
                 docs.append(c.text)
-                metas.append({"article_id": article.id, "version": version, "chunk": c.index,
-                              "start": c.start, "end": c.end, "published": article.published})
+                meta = {"article_id": article.id, "version": version, "chunk": c.index,
+                        "start": c.start, "end": c.end, "published": article.published}
+                if (ts := published_ts(article.published)) is not None:
+                    meta["published_ts"] = ts
+                metas.append(meta)
         if ids:
-            self._batched_add(ids, embs, docs, metas)
+            self._batched_add(self.chunks, ids, embs, docs, metas)
+        self._write_quotes(items)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         a_ids, a_embs, a_docs, a_metas = [], [], [], []
-        for article, chunks, vectors in items:
+        for p in items:
+            article, chunks, vectors = p.article, p.chunks, p.vectors
             mean = vectors.mean(axis=0) if len(vectors) else np.ones(self.embed_dim)
             mean = mean / (np.linalg.norm(mean) or 1.0)
             a_ids.append(article.id)
@@ -209,16 +328,28 @@ class Store:
                             "published": article.published,
                             "authors": json.dumps(article.authors), "outlet": article.outlet,
                             "source": article.source, "version": article.version,
-                            "chunks": len(chunks), "ingested_at": now})
+                            "chunks": len(chunks), "quotes": len(p.quotes),
+                            "ingested_at": now})
         self.articles.upsert(ids=a_ids, embeddings=a_embs, documents=a_docs, metadatas=a_metas)
-        for article, _, _ in items:
-            self._delete_chunks(article.id, keep_version=article.version)
+        for p in items:
+            self._delete_chunks(p.article.id, keep_version=p.article.version)
 
     def _delete_chunks(self, article_id: str, keep_version: str | None = None) -> None:
+        """Delete an article's chunks and quotes (those of other versions than keep_version)."""
         where: dict = {"article_id": article_id}
         if keep_version is not None:
             where = {"$and": [where, {"version": {"$ne": keep_version}}]}
         self.chunks.delete(where=where)
+        self.quotes.delete(where=where)
+
+    def replace_quotes(self, items: list[Prepared]) -> None:
+        """Re-extracted quotes of current article versions (an extractor upgrade): the new
+        records replace the old ones under the same ids, surplus old ones are deleted."""
+        self._write_quotes(items)
+        for p in items:
+            a = p.article
+            self.quotes.delete(where={"$and": [{"article_id": a.id},
+                                               {"n": {"$gte": len(p.quotes)}}]})
 
     def delete_article(self, article_id: str) -> bool:
         if not self.articles.get(ids=[article_id], include=[])["ids"]:
@@ -231,12 +362,15 @@ class Store:
         """Delete chunks no current article version owns (left by a crash). Returns count."""
         arts = self.articles.get(include=["metadatas"])
         current = {i: m.get("version") for i, m in zip(arts["ids"], arts["metadatas"])}
-        got = self.chunks.get(include=["metadatas"])
-        stale = [i for i, m in zip(got["ids"], got["metadatas"])
-                 if current.get(m["article_id"]) != m["version"]]
-        for b in range(0, len(stale), self.max_batch):
-            self.chunks.delete(ids=stale[b:b + self.max_batch])
-        return len(stale)
+        removed = 0
+        for col in (self.chunks, self.quotes):
+            got = col.get(include=["metadatas"])
+            stale = [i for i, m in zip(got["ids"], got["metadatas"])
+                     if current.get(m["article_id"]) != m["version"]]
+            for b in range(0, len(stale), self.max_batch):
+                col.delete(ids=stale[b:b + self.max_batch])
+            removed += len(stale)
+        return removed
 
 
 def wait_for_server(settings: Settings, timeout: float = 30.0) -> None:

@@ -61,6 +61,33 @@ class Hit:
 
 
 @dataclass
+class IndexedQuote:
+    """An attribution from the quote index: who (speaker: a name or role, resolved when the
+    article makes it clear; mention: as written) said what (content, verbatim, at
+    start:end of the article text), introduced by which cue ("said", "according to")."""
+
+    article_id: str
+    title: str
+    url: str
+    published: str
+    outlet: str
+    speaker: str
+    mention: str
+    cue: str
+    content: str
+    start: int
+    end: int
+    speaker_start: int
+    speaker_end: int
+    direct: bool
+    score: float = 0.0  # cosine similarity to the topic asked about (0 when none)
+    n: int = 0  # position among the article's quotes
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Citation:
     """What [n] in an answer points at: a sentence or passage of an article."""
 

@@ -137,3 +137,50 @@ def page(browser):
         yield p
     finally:
         context.close()
+
+
+# -- more servers: the web layer's tests (test_widget, test_security) -------------------------
+
+
+def start_app(index: Path, log_dir: Path, env: dict[str, str] | None = None,
+              timeout: float = SERVER_START_TIMEOUT) -> tuple[str, subprocess.Popen]:
+    """`assistant serve` on a free loopback port with extra environment (ASSISTANT_*
+    settings): (base URL, process). Stop it with stop(process)."""
+    port = free_port()
+    log = Path(log_dir) / f"server-{port}.log"
+    full_env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
+                "ASSISTANT_DATA_DIR": str(log_dir), **(env or {})}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "assistant.cli", "serve", "--index", str(index),
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=REPO_ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_for_http(f"{base}/healthz", proc, timeout, log)
+    return base, proc
+
+
+def start_static(folder: Path, log_dir: Path) -> tuple[str, subprocess.Popen]:
+    """`python -m http.server` for folder on a free loopback port: (origin, process)."""
+    port = free_port()
+    log = Path(log_dir) / f"static-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+             "--directory", str(folder)], stdout=out, stderr=subprocess.STDOUT)
+    origin = f"http://127.0.0.1:{port}"
+    wait_for_http(origin + "/", proc, 30, log)
+    return origin, proc
+
+
+def start_proxy(upstream: str, prefix: str, log_dir: Path) -> tuple[str, subprocess.Popen]:
+    """tests/reverse_proxy.py: origin + prefix forwards to upstream (prefix stripped)."""
+    port = free_port()
+    log = Path(log_dir) / f"proxy-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "tests" / "reverse_proxy.py"), "--port", str(port),
+             "--prefix", prefix, "--upstream", upstream], stdout=out, stderr=subprocess.STDOUT)
+    origin = f"http://127.0.0.1:{port}"
+    wait_for_http(origin + prefix + "/healthz", proc, 30, log)
+    return origin, proc

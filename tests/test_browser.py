@@ -146,3 +146,92 @@ def test_rest_ask_returns_offsets_into_the_stored_article(app_server, seed_index
             assert article is not None, c["article_id"]
             texts[c["article_id"]] = article.text
         assert texts[c["article_id"]][c["start"]:c["end"]] == c["text"], c
+
+
+# -- the rest of the chat page (issue 6) -----------------------------------------------------
+
+PHONE_DARK = REPO_ROOT / "docs" / "img" / "chat-phone-dark.png"
+
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", rgb)[:3])
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+@pytest.mark.browser
+def test_copy_answer_and_new_conversation(browser, app_server):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        open_chat(page, app_server)
+        ask(page, "What did Obama say about Russia?")
+        msg = wait_for_final_answer(page)
+        msg.locator("a.copy-answer").click()
+        msg.get_by_text("Copied ✓").wait_for()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        answer = msg.locator(".answer").inner_text().strip()
+        assert copied.startswith(answer) and "<" not in copied  # text, not HTML
+        assert "\nSources:\n[1] " in copied
+
+        page.locator("#new-conversation").click()
+        page.wait_for_function("() => !document.querySelector('#chat [data-testid=\"bot\"]')")
+        page.get_by_text(CEASEFIRE, exact=True).first.wait_for()  # the examples are back
+        assert page.locator("#question textarea").input_value() == ""
+        assert errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_articles_tab_lists_and_searches(page, app_server):
+    open_chat(page, app_server)
+    page.get_by_role("tab", name="Articles").click()
+    title = "Russia: no basis for dramatic statements after Lavrov, Kerry meeting"
+    table = page.locator("#articles-table")
+    table.get_by_text(title).filter(visible=True).first.wait_for()
+    assert page.locator("#article-count").inner_text() == "1 articles"
+    search = page.locator("#article-search textarea, #article-search input").first
+    search.fill("no such article anywhere")
+    page.locator("#article-count").get_by_text("0 of 1 articles").wait_for()
+    assert table.get_by_text(title).filter(visible=True).count() == 0
+    search.fill("lavrov")
+    page.locator("#article-count").get_by_text("1 of 1 articles").wait_for()
+    # Loopback in auth mode none is the local admin.
+    page.locator("#admin-panel").wait_for(state="visible")
+
+
+@pytest.mark.browser
+def test_phone_width_dark_mode_is_readable_and_offline(browser, app_server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark",
+                                  is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    outside = []
+    page.on("request", lambda r: outside.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    try:
+        open_chat(page, app_server)
+        ask(page, "What did Obama say about Russia?")
+        msg = wait_for_final_answer(page)
+        msg.locator("a.cite").first.click()
+        msg.locator("details.source[open] mark").first.wait_for(state="visible")
+        page.wait_for_timeout(400)  # the smooth scroll to the card
+
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways
+        box = msg.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert page.evaluate("document.body.classList.contains('dark')")
+        colour = msg.locator(".answer").evaluate("e => getComputedStyle(e).color")
+        assert _luminance(colour) > 0.6, colour  # light text on the dark theme
+        mark = msg.locator("mark").first.evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+        contrast = (_luminance(mark[1]) + 0.05) / (_luminance(mark[0]) + 0.05)
+        assert contrast > 4.5, mark
+        assert outside == [], outside  # nothing fetched from the internet (fonts included)
+
+        PHONE_DARK.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(PHONE_DARK))
+    finally:
+        context.close()

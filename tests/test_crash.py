@@ -1,5 +1,5 @@
 """kill -9 in the middle of a large ingest, then the same command again: the job finishes
-with no duplicate and no missing chunk."""
+with no duplicate and no missing chunk, quote or keyword entry."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.ingest.chunking import chunk_article, make_splitter
 from assistant.ingest.loaders import load_file
+from assistant.quotes import extract_quotes
 
 N = 96
 
@@ -26,8 +27,9 @@ def corpus(path: Path) -> Path:
     for i in range(N):
         body = " ".join(f"{words[(i + j) % len(words)]} item {i}-{j} was discussed by officials."
                         for j in range(40))
+        quote = f"\u201cItem {i} is ready,\u201d the mayor said. Mayor Ann Lee said item {i} was late."
         rows.append({"id": f"art-{i:03d}", "title": f"Story {i}", "published": "2024-03-02",
-                     "text": f"Story {i} opens here.\n\n{body}"})
+                     "text": f"Story {i} opens here. {quote}\n\n{body}"})
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     return path
 
@@ -76,6 +78,16 @@ def test_kill_9_mid_ingest_then_rerun_completes_exactly(tmp_path):
     assert len(got) == len(set(got)) == len(expected)  # no duplicates
     assert set(got) == expected  # none missing, none stale
     assert all(infos[i].version == articles[i].version for i in articles)
+    # the quotes too: exactly each article's current extraction, once
+    expected_q = {f"{x.id}#{x.version}#q{n}" for x in articles.values()
+                  for n, _ in enumerate(extract_quotes(x.text))}
+    got_q = a.store.quotes.get(include=[])["ids"]
+    assert len(got_q) == len(set(got_q)) == len(expected_q) >= 2 * N
+    assert set(got_q) == expected_q
+    # and the keyword index, derived from Chroma, holds every chunk once
+    a.retriever.refresh()
+    kw = a.retriever.keyword.snapshot.ids
+    assert len(kw) == len(set(kw)) and set(kw) == expected
     # the vector index survived the kill too: an article written before it is still found
     first = articles["art-000"]
     hit = a.search(chunk_article(first, splitter)[0].text, k=1)[0]

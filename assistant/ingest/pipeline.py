@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 import sys
 import threading
@@ -13,8 +14,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..embed import Embedder
-from ..store import Store
-from ..types import Article
+from ..store import Prepared, Store
+from ..types import Article, Chunk
 from .chunking import chunk_article, make_splitter
 from .loaders import LoadError, iter_files, load_file_report
 from .urls import fetch, is_url, read_url_list
@@ -22,6 +23,7 @@ from .urls import fetch, is_url, read_url_list
 BATCH_ARTICLES = 32  # articles embedded and written together
 QUEUE_DEPTH = 2  # batches buffered between stages: bounded memory, enough to overlap
 _DONE = object()
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -79,8 +81,27 @@ def load_all(paths: list[Path | str], report: IngestReport) -> list[Article]:
     return list(articles.values())
 
 
+def quote_extractor(enabled: bool = True) -> Callable[[Article], list] | None:
+    """extract_quotes with spaCy loaded once; None when extraction is switched off."""
+    if not enabled:
+        return None
+    from ..quotes import extract_quotes, load_nlp
+
+    nlp = load_nlp()
+
+    def extract(article: Article) -> list:
+        try:
+            return extract_quotes(article.text, nlp)
+        except Exception:  # noqa: BLE001 - a parser bug must not cost the article its passages
+            log.exception("quote extraction failed for %s; indexed without quotes", article.id)
+            return []
+
+    return extract
+
+
 def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 240,
-           chunk_overlap: int = 24, progress: bool | None = None) -> IngestReport:
+           chunk_overlap: int = 24, progress: bool | None = None,
+           quotes: bool = True) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport()
     articles = load_all(list(paths), report)
@@ -111,7 +132,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
                 if article.id in bucket:
                     bucket.remove(article.id)
 
-        run_pipeline(todo, splitter, embedder, store, written, failed)
+        extract = quote_extractor(quotes) if todo else None
+        run_pipeline(todo, splitter, embedder, store, written, failed, extract)
     if todo:
         store.collect_garbage()
     report.seconds = time.perf_counter() - t0
@@ -120,11 +142,14 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
 
 def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: Store,
                  written: Callable[[int, int], None],
-                 failed: Callable[[Article, str], None] = lambda a, r: None) -> None:
-    """chunk (thread) -> embed (this thread; onnxruntime uses every core) -> write (thread).
+                 failed: Callable[[Article, str], None] = lambda a, r: None,
+                 extract: Callable[[Article], list] | None = None) -> None:
+    """chunk + extract quotes (thread) -> embed (this thread; onnxruntime uses every core)
+    -> write (thread).
 
-    Chunking is Python and writing waits on Chroma, so both overlap the embedding that
-    dominates. Bounded queues keep memory flat; the first error in any stage stops all.
+    Chunking and parsing are Python and writing waits on Chroma, so they overlap the
+    embedding that dominates. Bounded queues keep memory flat; the first error in any stage
+    stops all.
     """
     chunked_q: queue.Queue = queue.Queue(QUEUE_DEPTH)
     embedded_q: queue.Queue = queue.Queue(QUEUE_DEPTH)
@@ -143,14 +168,15 @@ def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: S
     def chunker() -> None:
         try:
             for b in range(0, len(articles), BATCH_ARTICLES):
-                batch, chunked = [], []
+                batch: list[Prepared] = []
                 for a in articles[b:b + BATCH_ARTICLES]:
                     try:
-                        chunked.append(chunk_article(a, splitter))
-                        batch.append(a)
+                        chunks: list[Chunk] = chunk_article(a, splitter)
                     except ValueError as e:  # one odd article must not stop the run
                         failed(a, f"could not chunk: {e}")
-                if batch and not put(chunked_q, (batch, chunked)):
+                        continue
+                    batch.append(Prepared(a, chunks, None, extract(a) if extract else []))
+                if batch and not put(chunked_q, batch):
                     return
         except BaseException as e:  # noqa: BLE001 - handed to the main thread
             failure.append(e)
@@ -182,14 +208,19 @@ def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: S
                 continue
             if item is _DONE:
                 break
-            batch, chunked = item
-            flat = [c.text for chunks in chunked for c in chunks]
-            vectors = embedder.embed(flat)
-            items, pos = [], 0
-            for a, chunks in zip(batch, chunked):
-                items.append((a, chunks, vectors[pos:pos + len(chunks)]))
-                pos += len(chunks)
-            embedded_q.put((items, len(flat)))
+            batch: list[Prepared] = item
+            # Passages and quotes in one call: the embedder packs them by length.
+            texts = [c.text for p in batch for c in p.chunks]
+            n_chunks = len(texts)
+            texts += [q.content for p in batch for q in p.quotes]
+            vectors = embedder.embed(texts)
+            pos, qpos = 0, n_chunks
+            for p in batch:
+                p.vectors = vectors[pos:pos + len(p.chunks)]
+                p.quote_vectors = vectors[qpos:qpos + len(p.quotes)]
+                pos += len(p.chunks)
+                qpos += len(p.quotes)
+            embedded_q.put((batch, n_chunks))
     except BaseException:
         stop.set()
         raise

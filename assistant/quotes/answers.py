@@ -1,0 +1,165 @@
+"""Answers from the quote index: "who said what about X", "what did Y say about X".
+
+The answer is a list of speakers, each with their words verbatim and a [n] citation that
+opens the attribution in its article. No model writes it, so nothing can be misattributed
+beyond what the extractor found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import sentence_spans
+from ..types import Answer, Citation, Hit, IndexedQuote
+from .speakers import group_key, matches
+
+MAX_QUOTES = 12
+MAX_PER_SPEAKER = 3
+DIRECT_BONUS = 0.05  # a speaker's own words beat a paraphrase of the same relevance
+# Cues the extractor keeps (its benchmark counts them) that report no statement
+# ("Obama and Putin discussed Syria", "they are expected to meet"): not an answer to who said.
+_NOT_SAYING = re.compile(r"\b(?:discuss\w*|expect\w*|met|meet\w*)\b", re.I)
+
+_VERBS = (r"said|says|say|stated|told|claimed|argued|warned|criticised|criticized|criticises|"
+          r"criticizes|condemned|praised|welcomed|accused|blamed|denied|defended|attacked|"
+          r"questioned|rejected|called|urged|backed|supported|opposed|insisted|suggested|"
+          r"promised|threatened|announced|admitted|complained|predicted|commented")
+_TOPIC = r"(?:\s+(?:about|on|of|regarding|concerning|over|for|against|to|that)\b)?\s*(?P<topic>.*)"
+_PATTERNS = [
+    # who said what about X / who said what
+    re.compile(r"^who\s+(?:has\s+|have\s+)?said\s+what\b" + _TOPIC, re.I),
+    # what did / has / have Y say (about X)
+    re.compile(r"^what\s+(?:did|does|do|has|have|had|is|was|were)\s+(?P<speaker>.+?)\s+"
+               r"(?:say|said|saying|tell|told|telling|claim|claimed|think|thought|write|"
+               r"written|wrote|state|stated|comment|commented|argue|argued)\b" + _TOPIC, re.I),
+    # how did Y react / respond to X
+    re.compile(r"^how\s+(?:did|does|has|have)\s+(?P<speaker>.+?)\s+(?:react|reacted|respond|"
+               r"responded|comment|commented)\b" + _TOPIC, re.I),
+    # quotes / statements / comments by Y (about X)
+    re.compile(r"^(?:quotes?|statements?|comments?|remarks?)\s+(?:from|by)\s+(?P<speaker>.+?)"
+               r"(?:\s+(?:about|on|regarding|concerning|over)\s+(?P<topic>.*))?$", re.I),
+    # who criticised / warned / … X
+    re.compile(r"^who\s+(?:has\s+|have\s+|had\s+)?(?:" + _VERBS + r")\b" + _TOPIC, re.I),
+]
+
+
+@dataclass
+class QuoteQuestion:
+    speaker: str  # "" when any speaker will do
+    topic: str  # "" when anything they said will do
+
+
+def parse(question: str) -> QuoteQuestion | None:
+    """The speaker and topic of a who-said question; None for other questions."""
+    q = " ".join(question.split()).strip(" ?!.")
+    for pattern in _PATTERNS:
+        m = pattern.match(q)
+        if m:
+            groups = m.groupdict()
+            speaker = (groups.get("speaker") or "").strip()
+            topic = (groups.get("topic") or "").strip(" ,")
+            if speaker.lower() in {"you", "i", "we", "it", "they", "people", "everyone"}:
+                return None
+            return QuoteQuestion(speaker=speaker, topic=topic)
+    return None
+
+
+def _plain_cue(cue: str) -> str:
+    return cue if re.search(r"\w", cue) else "said"
+
+
+def _line(cue: str, contents: list[tuple[str, int]]) -> str:
+    """`said “…” [1] “…” [2]`: one attribution, the pieces of a quote its cue interrupts."""
+    parts = [f"{text} [{n}]" for text, n in contents]
+    first = contents[0][0]
+    joiner = " " if first[:1] in "“\"'‘" or first[:1].islower() else ": "
+    return f"{_plain_cue(cue)}{joiner}{' '.join(parts)}"
+
+
+def _citation(n: int, q: IndexedQuote, text: str | None) -> Citation:
+    """Cite the content; the passage is the sentence(s) holding speaker and content, so the
+    card shows who said it with the words highlighted."""
+    passage, p_start = q.content, q.start
+    if text is not None and text[q.start:q.end] == q.content:
+        lo, hi = min(q.start, q.speaker_start), max(q.end, q.speaker_end)
+        spans = [(s, e) for s, e in sentence_spans(text, 0) if e > lo and s < hi] or [(lo, hi)]
+        p_start, p_end = spans[0][0], spans[-1][1]
+        # a paragraph of context on each side at most
+        p_start = max(0, min(p_start, lo))
+        p_end = max(p_end, hi)
+        passage = text[p_start:p_end]
+    return Citation(n=n, article_id=q.article_id, title=q.title, url=q.url,
+                    published=q.published, text=q.content, start=q.start, end=q.end,
+                    passage=passage, passage_start=p_start)
+
+
+def rank(quotes: list[IndexedQuote]) -> list[IndexedQuote]:
+    """Statements only, best first (direct quotes nudged up)."""
+    kept = [q for q in quotes if not _NOT_SAYING.search(q.cue)]
+    return sorted(kept, key=lambda q: q.score + (DIRECT_BONUS if q.direct else 0),
+                  reverse=True)
+
+
+def _canonical(quotes: list[IndexedQuote]) -> dict[int, str]:
+    """Speaker name per quote, a short form joined to the fuller name in the same answer
+    ("Obama" -> "Barack Obama") when that is the only fuller name it fits."""
+    names = {q.speaker for q in quotes}
+    out = {}
+    for i, q in enumerate(quotes):
+        fuller = [n for n in names if n != q.speaker and len(n) > len(q.speaker)
+                  and matches(q.speaker, n) and q.speaker[:1].isupper()
+                  and not q.speaker.lower().startswith("the ")]
+        out[i] = fuller[0] if len(fuller) == 1 else q.speaker
+    return out
+
+
+def compose(question: str, quotes: list[IndexedQuote], texts: dict[str, str]) -> Answer:
+    """Group the (best first) quotes by speaker: speakers in order of their best quote, each
+    speaker's quotes in article order. texts: article id -> text (for the citation context)."""
+    groups: dict[str, list[IndexedQuote]] = {}
+    names: dict[str, str] = {}
+    taken = 0
+    canonical = _canonical(quotes)
+    for i, q in enumerate(quotes):
+        key = group_key(canonical[i])
+        if not key or taken >= MAX_QUOTES:
+            continue
+        bucket = groups.setdefault(key, [])
+        if len(bucket) >= MAX_PER_SPEAKER:
+            continue
+        bucket.append(q)
+        names.setdefault(key, canonical[i])
+        taken += 1
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for key, qs in groups.items():
+        lines.append(f"**{names[key]}**")
+        qs.sort(key=lambda q: (q.article_id, q.start))
+        i = 0
+        while i < len(qs):
+            # the pieces of one quotation interrupted by its attribution share speaker & cue
+            run = [qs[i]]
+            while (i + len(run) < len(qs)
+                   and qs[i + len(run)].article_id == qs[i].article_id
+                   and qs[i + len(run)].speaker_start == qs[i].speaker_start
+                   and qs[i + len(run)].cue == qs[i].cue):
+                run.append(qs[i + len(run)])
+            contents = []
+            for q in run:
+                n = len(citations) + 1
+                citations.append(_citation(n, q, texts.get(q.article_id)))
+                contents.append((q.content, n))
+            lines.append("- " + _line(run[0].cue, contents))
+            i += len(run)
+        lines.append("")
+    return Answer(question=question, answer="\n".join(lines).strip(), citations=citations)
+
+
+def as_hits(answer: Answer) -> list[Hit]:
+    """The cited attributions as sources for an LLM: each the sentence(s) holding speaker
+    and words, so the model sees who said it and must quote from there."""
+    return [Hit(article_id=c.article_id, title=c.title, url=c.url, published=c.published,
+                text=c.passage or c.text, start=c.passage_start if c.passage else c.start,
+                end=(c.passage_start + len(c.passage)) if c.passage else c.end, score=1.0)
+            for c in answer.citations]

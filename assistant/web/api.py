@@ -1,0 +1,237 @@
+"""The REST API: thin handlers over Assistant, behind the same auth as the UI.
+
+POST /api/ask           the `assistant ask --json` contract
+POST /api/ask/stream    server-sent events: `token`…, then `citations`, then `done`
+GET  /api/search        ranked passages
+GET  /api/articles      what is indexed (search with ?q=)
+GET  /api/articles/{id} one article, text included
+POST /api/articles      upload files (multipart, field `files`; admin)
+DELETE /api/articles/{id}  (admin)
+GET  /api/quotes        the quotation index (501 until this version has one)
+POST /api/feedback      thumbs up/down on an answer; GET /api/feedback[.csv] (admin)
+GET  /api/me            who you are signed in as
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, is_dataclass
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from ..types import Answer
+from .auth import Identity
+from .context import Web
+
+MAX_QUESTION = 4000
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., max_length=MAX_QUESTION)
+    conversation: str | None = Field(None, max_length=100,
+                                     description="Continue this conversation (follow-ups)")
+
+
+class FeedbackRequest(BaseModel):
+    vote: Literal[1, -1] = Field(..., description="1: thumbs up, -1: thumbs down")
+    question: str = Field("", max_length=MAX_QUESTION)
+    answer: str = Field("", max_length=20_000)
+    comment: str = Field("", max_length=2_000)
+    sources: list[str] = Field(default_factory=list, max_length=50)
+
+
+def _jsonable(obj):
+    if hasattr(obj, "to_json"):
+        return obj.to_json()
+    if is_dataclass(obj):
+        return asdict(obj)
+    return obj
+
+
+def _supports(fn, name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def sse(event: str, data) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def build_router(web: Web) -> APIRouter:
+    assistant = web.assistant
+    router = APIRouter(prefix="/api")
+
+    def user(request: Request) -> Identity:
+        return web.identity(request)
+
+    def admin(who: Identity = Depends(user)) -> Identity:
+        if not who.admin:
+            raise HTTPException(403, "this needs the admin role")
+        return who
+
+    def asker(who: Identity = Depends(user)) -> Identity:
+        wait = web.limiter.hit(who.key)
+        if wait:
+            raise HTTPException(429, web.limiter.message(wait),
+                                headers={"Retry-After": str(math.ceil(wait))})
+        return who
+
+    @router.get("/me", tags=["account"])
+    def me(who: Identity = Depends(user)) -> dict:
+        return {"name": who.name, "kind": who.kind, "admin": who.admin}
+
+    @router.post("/ask", tags=["questions"])
+    def ask(req: AskRequest, _: Identity = Depends(asker)) -> dict:
+        """The answer with numbered citations: the `assistant ask --json` contract."""
+        return assistant.ask(req.question, conversation=req.conversation).to_json()
+
+    @router.post("/ask/stream", tags=["questions"],
+                 responses={200: {"content": {"text/event-stream": {}}}})
+    def ask_stream(req: AskRequest, _: Identity = Depends(asker)) -> StreamingResponse:
+        """Server-sent events: `token` ({"text"}) as the answer is written, then `citations`
+        ({"citations": [...]}), then `done` (the whole answer, which supersedes the tokens:
+        a flagged quote or a fallback can change the text)."""
+
+        def events() -> Iterator[str]:
+            try:
+                for piece in assistant.ask_stream(req.question, conversation=req.conversation):
+                    if isinstance(piece, Answer):
+                        out = piece.to_json()
+                        yield sse("citations", {"citations": out["citations"]})
+                        yield sse("done", out)
+                    else:
+                        yield sse("token", {"text": piece})
+            except Exception as e:  # noqa: BLE001 - the stream is open: say so, don't hang
+                yield sse("error", {"detail": f"{type(e).__name__}: {e}"})
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache",
+                                          "X-Accel-Buffering": "no"})
+
+    @router.get("/search", tags=["questions"])
+    def search(q: str = Query(..., max_length=MAX_QUESTION), k: int = Query(10, ge=1, le=100),
+               since: str | None = Query(None, description="YYYY-MM-DD"),
+               until: str | None = Query(None, description="YYYY-MM-DD"),
+               as_of: str | None = Query(None, description="YYYY-MM-DD: the date that "
+                                                           "'this week' is relative to"),
+               _: Identity = Depends(user)) -> dict:
+        """Ranked passages for a query (no answer)."""
+        filters = {n: v for n, v in (("since", since), ("until", until), ("as_of", as_of))
+                   if v}
+        search_fn = assistant.search
+        if not all(_supports(search_fn, n) for n in filters):
+            # The retriever may know filters the Assistant does not pass on yet.
+            search_fn = getattr(getattr(assistant, "retriever", None), "search", None)
+            if search_fn is None or not all(_supports(search_fn, n) for n in filters):
+                raise HTTPException(501, "date filters are not available in this version")
+        try:
+            hits = search_fn(q, k, **filters)
+        except ValueError as e:  # a date that is not a date
+            raise HTTPException(422, str(e)) from None
+        return {"query": q, "hits": [
+            {"rank": i, "article_id": h.article_id, "title": h.title, "url": h.url,
+             "published": h.published, "score": round(float(h.score), 4), "text": h.text,
+             "start": h.start, "end": h.end} for i, h in enumerate(hits, 1)]}
+
+    @router.get("/articles", tags=["articles"])
+    def articles(q: str = Query("", max_length=200, description="Words in title, outlet, "
+                                                                 "author or id"),
+                 limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+                 _: Identity = Depends(user)) -> dict:
+        found = filter_articles(assistant.articles(), q)
+        return {"total": len(found),
+                "articles": [asdict(a) for a in found[offset:offset + limit]]}
+
+    @router.get("/articles/{article_id}", tags=["articles"])
+    def article(article_id: str, _: Identity = Depends(user)) -> dict:
+        found = assistant.article(article_id)
+        if found is None:
+            raise HTTPException(404, f"no article with id {article_id!r}")
+        return asdict(found)
+
+    upload_schema = {"requestBody": {"required": True, "content": {"multipart/form-data": {
+        "schema": {"type": "object", "required": ["files"], "properties": {"files": {
+            "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
+
+    @router.post("/articles", tags=["articles"], openapi_extra=upload_schema)
+    async def upload(request: Request, _: Identity = Depends(admin)) -> dict:
+        """Index uploaded files (multipart field `files`); the report says, per file, what
+        happened: indexed, partly indexed (bad lines), failed or refused (type, size, count)."""
+        limit = web.uploads.max_files * web.uploads.max_bytes + (1 << 20)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise HTTPException(413, f"upload too large: at most {web.uploads.max_files} files "
+                                     f"of {web.uploads.max_mb:g} MB each")
+        try:
+            form = await request.form(max_files=1000, max_fields=100)
+        except Exception as e:  # noqa: BLE001 - a malformed body is the client's error
+            raise HTTPException(400, f"not a multipart upload: {e}") from None
+        try:
+            files = [f for f in form.getlist("files") if hasattr(f, "filename")]
+            if not files:
+                raise HTTPException(400, "no files: send them as multipart field 'files'")
+            report = await run_in_threadpool(
+                web.uploads.ingest, [(f.filename or "", f.file) for f in files])
+            return report.to_json()
+        finally:
+            await form.close()
+
+    @router.delete("/articles/{article_id}", tags=["articles"])
+    def delete(article_id: str, _: Identity = Depends(admin)) -> dict:
+        if not assistant.delete(article_id):
+            raise HTTPException(404, f"no article with id {article_id!r}")
+        return {"deleted": article_id}
+
+    @router.get("/quotes", tags=["questions"])
+    def quotes(speaker: str | None = Query(None, max_length=200),
+               about: str | None = Query(None, max_length=500),
+               limit: int = Query(50, ge=1, le=500), _: Identity = Depends(user)) -> dict:
+        """Quotations with their speakers (needs the quotation index)."""
+        fn = getattr(assistant, "quotes", None)
+        if not callable(fn):
+            raise HTTPException(501, "the quotation index is not available in this version")
+        kwargs = {k: v for k, v in (("speaker", speaker), ("about", about), ("limit", limit))
+                  if v is not None and _supports(fn, k)}
+        found = fn(**kwargs)
+        return {"quotes": [_jsonable(x) for x in list(found)[:limit]]}
+
+    @router.post("/feedback", tags=["feedback"])
+    def feedback(req: FeedbackRequest, who: Identity = Depends(user)) -> dict:
+        fid = web.feedback.add(req.vote, req.question, req.answer, sources=req.sources,
+                               comment=req.comment, user=who.key, source="api")
+        return {"id": fid}
+
+    @router.get("/feedback", tags=["feedback"])
+    def feedback_json(_: Identity = Depends(admin)) -> dict:
+        return {"feedback": web.feedback.rows()}
+
+    @router.get("/feedback.csv", tags=["feedback"], response_class=PlainTextResponse)
+    def feedback_csv(_: Identity = Depends(admin)) -> PlainTextResponse:
+        return PlainTextResponse(web.feedback.csv(), media_type="text/csv; charset=utf-8",
+                                 headers={"Content-Disposition":
+                                          'attachment; filename="feedback.csv"'})
+
+    return router
+
+
+def filter_articles(infos: list, q: str) -> list:
+    """Articles whose title, outlet, authors, id or date contain every word of q; newest
+    first."""
+    words = q.lower().split()
+    out = []
+    for a in infos:
+        hay = " ".join([a.title, a.outlet, " ".join(a.authors), a.id, a.published,
+                        a.url]).lower()
+        if all(w in hay for w in words):
+            out.append(a)
+    return sorted(out, key=lambda a: (a.published or "", a.title), reverse=True)

@@ -1,0 +1,50 @@
+"""Everything the web layer shares: settings, the Assistant, auth, limits, feedback, uploads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import HTTPConnection
+
+from ..config import Settings
+from ..core import Assistant
+from .auth import Authenticator, Identity, identity_of, is_loopback
+from .feedback import FeedbackStore
+from .ratelimit import RateLimiter, limit_from_settings
+from .security import allowed_origins, normalise_root_path
+from .uploads import Uploads
+
+
+@dataclass
+class Web:
+    settings: Settings
+    assistant: Assistant
+    auth: Authenticator = field(init=False)
+    limiter: RateLimiter = field(init=False)
+    feedback: FeedbackStore = field(init=False)
+    uploads: Uploads = field(init=False)
+    origins: list[str] = field(init=False)
+    root_path: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        # Every setting is checked here, at start-up: a typo fails loudly, not per request.
+        self.auth = Authenticator(s)
+        self.limiter = RateLimiter(limit_from_settings(s))
+        self.origins = allowed_origins(s.allowed_origins)
+        self.root_path = normalise_root_path(s.root_path)
+        self.feedback = FeedbackStore(s.data_dir)
+        self.uploads = Uploads(self.assistant, s.data_dir, s.upload_max_mb, s.upload_max_files)
+
+    def identity(self, request) -> Identity:
+        """The caller of a FastAPI request or a Gradio event (gr.Request)."""
+        found = identity_of(request) if isinstance(request, HTTPConnection) else None
+        if found is None:
+            found = self.auth.identity_for(getattr(request, "username", None))
+        if found is None and self.auth.open:
+            client = getattr(request, "client", None)
+            host = getattr(client, "host", "") if client is not None else ""
+            found = Identity("local", "local user", is_loopback(host), f"local:{host}")
+        if found is None:  # cannot happen behind AuthMiddleware; refuse rather than guess
+            return Identity("anonymous", "anonymous", False, "anonymous")
+        return found

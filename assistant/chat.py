@@ -106,7 +106,7 @@ class Conversations:
 _ANSWER_DIV = re.compile(r'<div class="answer">(.*?)</div>', re.S)
 
 
-def _plain(content) -> str:
+def message_text(content) -> str:
     """Text of a chat message: Gradio gives a string or a list of parts; answers are HTML
     (render.answer_html) whose answer div is the text and whose source cards are not."""
     if isinstance(content, (list, tuple)):
@@ -121,7 +121,7 @@ def _plain(content) -> str:
 
 def turns_from_messages(messages: Sequence[dict]) -> list[Turn]:
     """Turns from a Gradio chat history ([{"role", "content"}, …]), for rewrite_followup."""
-    return [Turn(m.get("role", ""), _plain(m.get("content"))) for m in messages
+    return [Turn(m.get("role", ""), message_text(m.get("content"))) for m in messages
             if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
 
 

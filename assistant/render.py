@@ -42,9 +42,8 @@ def _passage_html(c: Citation) -> str:
 
 def outlet_of(c: Citation) -> str:
     """The outlet's name when the article has one, else the link's host (www. dropped)."""
-    outlet = getattr(c, "outlet", "") or ""
-    if outlet:
-        return outlet
+    if c.outlet:
+        return c.outlet
     host = urlsplit(safe_url(c.url)).hostname or ""
     return host[4:] if host.startswith("www.") else host
 

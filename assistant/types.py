@@ -102,10 +102,12 @@ class Citation:
     # The enclosing passage, so a UI can show the cited sentence in context.
     passage: str = ""
     passage_start: int = 0
+    outlet: str = ""  # for the source card
 
     def to_json(self) -> dict[str, Any]:
         """The stable --json contract: passage context is a UI detail, not part of it."""
-        return {k: v for k, v in asdict(self).items() if k not in ("passage", "passage_start")}
+        return {k: v for k, v in asdict(self).items()
+                if k not in ("passage", "passage_start", "outlet")}
 
 
 @dataclass

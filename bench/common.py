@@ -7,7 +7,7 @@
 Embedding 1,000 long articles takes ~10 minutes on 2 cores, so the index is built once with
 the project's own ingest into `bench/.cache/<key>/` (git-ignored) and reused while nothing it
 depends on changes. The key hashes the code that decides what is indexed
-(assistant/ingest/*.py, assistant/embed.py, assistant/store.py), the data file's bytes, the
+(ingest, embedder, store and quote extraction), the data file's bytes, the
 article limit and the chunking/embedder settings; any change builds a fresh index beside the
 old ones (delete bench/.cache/ to reclaim the space). A build that dies half-way is never
 reused: an index counts only once its READY marker is written. Concurrent benchmarks wait
@@ -34,7 +34,9 @@ from assistant.config import Settings, get_settings  # noqa: E402
 from assistant.embed import file_sha256  # noqa: E402
 
 # What decides the contents of an index (beyond the data and the settings below).
-INDEX_CODE = ["assistant/ingest/*.py", "assistant/embed.py", "assistant/store.py"]
+INDEX_CODE = ["assistant/ingest/*.py", "assistant/embed.py", "assistant/store.py",
+              "assistant/quotes/extract.py", "assistant/quotes/lexicon.py",
+              "assistant/quotes/marks.py", "assistant/quotes/speakers.py"]
 
 
 def bench_settings(index_dir: Path, **overrides) -> Settings:

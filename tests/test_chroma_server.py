@@ -41,13 +41,15 @@ def test_cli_ingests_and_answers_through_the_server(chroma, tmp_path):
     assert r.returncode == 0, r.stderr
     r = run("ask", "What did Obama say about the Russians?", "--json")
     out = json.loads(r.stdout)
-    assert any("said Obama" in c["text"] for c in out["citations"])
+    assert out["answer"].startswith("**Barack Obama**")  # from the quote index
+    assert any("buy-in from the Russians" in c["text"] for c in out["citations"])
     # nothing was written to a local index: the server holds it
     assert not (tmp_path / "index").exists()
     a = Assistant(get_settings(chroma_host="127.0.0.1", chroma_port=chroma.port,
                                collection="cli-test"))
-    assert a.store.count_articles() == 1
+    assert a.store.count_articles() == 1 and a.stats()["quotes"] >= 10
     assert a.delete(a.articles()[0].id)
+    assert a.stats()["quotes"] == 0
     assert a.search("ceasefire") == []
 
 

@@ -259,7 +259,7 @@ def _citation(n: int, hit: Hit, quotes: list[str]) -> Citation:
             break
     return Citation(n=n, article_id=hit.article_id, title=hit.title, url=hit.url,
                     published=hit.published, text=text, start=start, end=end,
-                    passage=hit.text, passage_start=hit.start)
+                    passage=hit.text, passage_start=hit.start, outlet=hit.outlet)
 
 
 def _fallback(fallback: Callable[[], Answer], reason: str) -> Answer:

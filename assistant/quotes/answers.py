@@ -91,7 +91,7 @@ def _citation(n: int, q: IndexedQuote, text: str | None) -> Citation:
         passage = text[p_start:p_end]
     return Citation(n=n, article_id=q.article_id, title=q.title, url=q.url,
                     published=q.published, text=q.content, start=q.start, end=q.end,
-                    passage=passage, passage_start=p_start)
+                    passage=passage, passage_start=p_start, outlet=q.outlet)
 
 
 def rank(quotes: list[IndexedQuote]) -> list[IndexedQuote]:
@@ -161,5 +161,6 @@ def as_hits(answer: Answer) -> list[Hit]:
     and words, so the model sees who said it and must quote from there."""
     return [Hit(article_id=c.article_id, title=c.title, url=c.url, published=c.published,
                 text=c.passage or c.text, start=c.passage_start if c.passage else c.start,
-                end=(c.passage_start + len(c.passage)) if c.passage else c.end, score=1.0)
+                end=(c.passage_start + len(c.passage)) if c.passage else c.end, score=1.0,
+                outlet=c.outlet)
             for c in answer.citations]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from typing import Any
 
 import gradio as gr
@@ -26,7 +27,8 @@ EXAMPLES = [
 ]
 ARTICLE_COLUMNS = ["Published", "Title", "Outlet", "Chunks", "ID"]
 ARTICLES_SHOWN = 300
-ANSWERS_AT_ONCE = 4  # per page (chat, widget): concurrent answers, the rest wait in line
+ANSWERS_AT_ONCE = 4  # per page, the rest wait in line (settings.answers_limit decides)
+DRAFT_EVERY = 0.1  # seconds between two drafts of a streamed answer
 
 # Clicking [n] opens source card n of the same answer and flashes the cited sentence. Works in
 # the page, in an iframe and inside the <gradio-app> web component (shadow DOM or not).
@@ -215,20 +217,25 @@ def chat_panel(web: Web, *, compact: bool, source: str) -> gr.Chatbot:
             yield [*history, {"role": "assistant",
                               "content": notice_html(web.limiter.message(wait))}]
             return
-        partial = ""
+        partial, shown = "", 0.0
         for piece in assistant.ask_stream(question_text,
                                           history=turns_from_messages(history[:-1])):
             if isinstance(piece, Answer):
-                content = answer_html(piece)
-            else:
-                partial += piece
-                content = f'<div class="draft">{html.escape(partial)}</div>'
-            yield [*history, {"role": "assistant", "content": content}]
+                yield [*history, {"role": "assistant", "content": answer_html(piece)}]
+                continue
+            partial += piece
+            # At most one draft per DRAFT_EVERY: each update is a diff, an SSE event and a
+            # render; per word, an extractive answer would cost ~100 of them.
+            if time.monotonic() - shown >= DRAFT_EVERY:
+                shown = time.monotonic()
+                yield [*history, {"role": "assistant",
+                                  "content": f'<div class="draft">{html.escape(partial)}</div>'}]
 
     private = {"api_visibility": "private"}
     # Several people answered at once (Gradio's default is one at a time per event); the
     # REST API shares the same library calls from its own thread pool.
-    answering = {"show_progress": "minimal", "concurrency_limit": ANSWERS_AT_ONCE,
+    at_once = getattr(web.settings, "answers_limit", ANSWERS_AT_ONCE)
+    answering = {"show_progress": "minimal", "concurrency_limit": at_once,
                  "concurrency_id": "answer"}
     question.submit(add_question, [question, chatbot], [question, chatbot], queue=False,
                     **private).then(answer, chatbot, chatbot, api_name="respond", **answering)

@@ -150,8 +150,9 @@ def cmd_extract_quotes(args) -> int:
                 row["id"] = item.get("id")
                 row["quotes"] = [{k: getattr(q, k) for k in keys}
                                  for q in extract_quotes(item["text"], nlp)]
-            except ValueError as e:  # JSONDecodeError included
+            except Exception as e:  # noqa: BLE001 - one bad line must not end the batch
                 failed += 1
+                row["quotes"] = []
                 row["error"] = f"line {lineno}: {e}"
                 print(f"error: {args.file}:{lineno}: {e}", file=sys.stderr)
             out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -101,6 +101,25 @@ class Settings(BaseSettings):
     upload_max_mb: float = 20.0
     upload_max_files: int = 20
 
+    # -- under load (docs/deploy.md "Under load") --------------------------------------------
+    # Vectors of short texts (questions, the answer sentences the extractive answerer scores)
+    # kept by the server, LRU; ~1.6 kB each. 0 turns the cache off.
+    embed_cache: int = 20000
+    # Questions answered at once, per way in: each Gradio page (chat, widget) and the REST
+    # API (/api/ask, /api/ask/stream); the others wait in line (first come, first served).
+    # 0 = automatic: 2 for extractive answers (CPU-bound: more at once only shares 2 cores
+    # more thinly), 16 with an LLM (its answers mostly wait on the endpoint).
+    answers_at_once: int = 0
+    # Gradio: questions waiting in a page's queue before new ones are refused ("queue full");
+    # 0 = no limit.
+    queue_max_size: int = 0
+    # REST: worker threads for the synchronous handlers (/api/articles, /healthz, …).
+    api_threads: int = 40
+
+    @property
+    def answers_limit(self) -> int:
+        return self.answers_at_once or (16 if self.llm_enabled else 2)
+
 
 def get_settings(**overrides) -> Settings:
     return Settings(**{k: v for k, v in overrides.items() if v is not None})

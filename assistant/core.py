@@ -116,9 +116,16 @@ class Assistant:
         return found[:limit]
 
     def _find_quotes(self, speaker: str | None, vec, n: int = 50,
-                     articles: list[str] | None = None) -> list[IndexedQuote]:
+                     articles: list[str] | None = None, since: str | None = None,
+                     until: str | None = None) -> list[IndexedQuote]:
+        from .dates import parse_date
+        from .store import published_ts
+
         speaker = (speaker or "").strip()
         clauses: list[dict] = []
+        for bound, op in ((parse_date(since), "$gte"), (parse_date(until, end=True), "$lte")):
+            if bound is not None:
+                clauses.append({"published_ts": {op: published_ts(bound.isoformat())}})
         if speaker:
             if not (key := last_name(speaker)):
                 return []
@@ -138,10 +145,12 @@ class Assistant:
         if asked is None:
             return None
         if not asked.topic:
-            found = self._find_quotes(asked.speaker, None) if asked.speaker else []
+            found = (self._find_quotes(asked.speaker, None, since=since, until=until)
+                     if asked.speaker else [])
         else:
             vec = self.retriever.embed_query(asked.topic)
-            found = [q for q in self._find_quotes(asked.speaker, vec, n=60)
+            found = [q for q in self._find_quotes(asked.speaker, vec, n=60, since=since,
+                                                  until=until)
                      if q.score >= self.settings.min_score]
             # The articles the passages came from are where the topic is discussed: their
             # quotes count even when the quote's own words don't name the topic, the best
@@ -149,18 +158,20 @@ class Assistant:
             top = list(dict.fromkeys(h.article_id for h in hits
                                      if h.score >= self.settings.min_score))[:3]
             if top:
-                seen = {(q.article_id, q.n) for q in found}
                 rank = {a: i for i, a in enumerate(top)}
-                for q in self._find_quotes(asked.speaker, vec, n=200, articles=top):
+                by_key = {(q.article_id, q.n): q for q in found}
+                for q in self._find_quotes(asked.speaker, vec, n=200, articles=top,
+                                           since=since, until=until):
+                    q = by_key.setdefault((q.article_id, q.n), q)
                     q.score += 0.1 / (1 + rank[q.article_id])
-                    if (q.article_id, q.n) not in seen:
-                        found.append(q)
-        found = quote_answers.rank([q for q in found if _in_range(q.published, since, until)])
+                found = list(by_key.values())
+        found = quote_answers.rank(found)
         if not found:
             return None
-        texts = {a: art.text for a in {q.article_id for q in found}
+        shown = found[:quote_answers.MAX_QUOTES * 4]  # compose cites at most MAX_QUOTES
+        texts = {a: art.text for a in {q.article_id for q in shown}
                  if (art := self.store.get_article(a)) is not None}
-        return quote_answers.compose(question, found, texts)
+        return quote_answers.compose(question, shown, texts)
 
     # -- questions -------------------------------------------------------------------------
 
@@ -239,18 +250,6 @@ class Assistant:
             if isinstance(piece, Answer) and conversation:
                 self.conversations.add(conversation, typed, piece, standalone=question)
             yield piece
-
-
-def _in_range(published: str, since: str | None, until: str | None) -> bool:
-    if not (since or until):
-        return True
-    from .dates import parse_date
-
-    lo, hi = parse_date(since), parse_date(until, end=True)
-    if not published:
-        return False
-    day = published[:10]
-    return (lo is None or day >= lo.isoformat()) and (hi is None or day <= hi.isoformat())
 
 
 def clean_question(question: str) -> str:

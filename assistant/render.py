@@ -44,7 +44,10 @@ def outlet_of(c: Citation) -> str:
     """The outlet's name when the article has one, else the link's host (www. dropped)."""
     if c.outlet:
         return c.outlet
-    host = urlsplit(safe_url(c.url)).hostname or ""
+    try:
+        host = urlsplit(safe_url(c.url)).hostname or ""
+    except ValueError:  # "http://[::1/x" passes the pattern but is no URL
+        host = ""
     return host[4:] if host.startswith("www.") else host
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -38,8 +39,9 @@ import numpy as np
 
 from .dates import TimeWindow, find_time, parse_date, strip_time
 from .embed import Embedder
+from .faults import TRANSPORT_ERRORS, store_faults
 from .keyword import NO_DATE, KeywordIndex, Snapshot, parse_chunk_id
-from .store import Store, published_ts
+from .store import Store, StoreError, published_ts
 from .types import Hit
 
 DAY = 86400
@@ -106,9 +108,20 @@ def _ts(d: date) -> int:
     return published_ts(d.isoformat())  # type: ignore[return-value]
 
 
+def visible_text(text: str) -> str:
+    """text as one line of visible characters: control, format (NUL, zero-width, direction
+    marks) and lone surrogate code points (undecodable bytes) go, runs of whitespace become
+    one space. The same cleaning as the Assistant's questions."""
+    text = str(text or "")
+    if not text.isascii() or not text.isprintable():
+        text = "".join(" " if ch.isspace() else ch for ch in text
+                       if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    return " ".join(text.split())
+
+
 def make_query(question: str, since=None, until=None, as_of=None,
                default_window_days: int = 7) -> Query:
-    q = " ".join(str(question).split())
+    q = visible_text(question)
     as_of_d = parse_date(as_of)
     window = find_time(q, as_of_d)
     explicit = window is not None
@@ -152,12 +165,18 @@ class Retriever:
         self.keyword = keyword or KeywordIndex(store, keyword_cache_path(store), check_every)
 
     def embed_query(self, question: str) -> np.ndarray:
+        # A lone surrogate (an undecodable byte of argv, a "\ud800" in JSON) is no text to
+        # the tokenizer, which would raise TypeError.
+        if not str(question).isascii():
+            question = "".join(ch for ch in str(question) if not "\ud800" <= ch <= "\udfff")
         return self.embedder.embed([question])[0]
 
     def refresh(self, force: bool = True) -> bool:
         """Bring the keyword index in line with Chroma (call after ingest or delete, and at
-        start-up to pay the load there instead of in the first search)."""
-        return self.keyword.ensure_fresh(force=force)
+        start-up to pay the load there instead of in the first search). A Chroma server
+        that does not answer is a StoreError."""
+        with store_faults(self.store.settings):
+            return self.keyword.ensure_fresh(force=force)
 
     # -- the hybrid search -----------------------------------------------------------------
 
@@ -166,19 +185,23 @@ class Retriever:
                as_of: str | date | None = None) -> list[Hit]:
         """The k best passages, best first. since/until: inclusive filters on the publication
         date (YYYY-MM-DD, YYYY-MM or YYYY); as_of: the date the question is asked on (time
-        expressions resolve against it, and nothing published after it is returned)."""
+        expressions resolve against it, and nothing published after it is returned).
+
+        A Chroma server that does not answer raises StoreError ("... is unreachable ...
+        retry"); the same Retriever works again once the server is back."""
         query = make_query(question, since, until, as_of, self.weights.default_window_days)
         if not query.text:
             return []
         if vector is None:
             vector = self.embed_query(query.text)
-        self.keyword.ensure_fresh()
-        for _ in range(2):
-            snap = self.keyword.snapshot
-            hits = self._search(query, k, vector, snap)
-            if hits is not None:
-                return hits
-            self.keyword.ensure_fresh(force=True)  # Chroma changed under us: once more
+        with store_faults(self.store.settings):
+            self.keyword.ensure_fresh()
+            for _ in range(2):
+                snap = self.keyword.snapshot
+                hits = self._search(query, k, vector, snap)
+                if hits is not None:
+                    return hits
+                self.keyword.ensure_fresh(force=True)  # Chroma changed under us: once more
         return []
 
     def _search(self, query: Query, k: int, vector: np.ndarray,
@@ -372,6 +395,8 @@ class Retriever:
         try:
             got = self.store.chunks.query(query_embeddings=[vector.tolist()], n_results=n,
                                           where=where, include=["distances"])
+        except (StoreError, *TRANSPORT_ERRORS):
+            raise  # the server is down: say so, don't answer from the keywords alone
         except Exception:  # e.g. n larger than what the filter leaves on some versions
             return []
         return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
@@ -384,7 +409,7 @@ class Retriever:
 
     def search_keyword(self, question: str, k: int = 5) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the k best chunks: the keyword-only baseline."""
-        self.keyword.ensure_fresh()
+        self.refresh(force=False)
         snap = self.keyword.snapshot
         scores = self.keyword.scores(question, snap)
         return [(snap.ids[p], float(scores[p])) for p in _top(scores, k)]
@@ -394,7 +419,8 @@ class Retriever:
         """Plain Chroma nearest neighbours: the vector-only baseline."""
         if vector is None:
             vector = self.embed_query(question)
-        return self.store.query(vector, k)
+        with store_faults(self.store.settings):
+            return self.store.query(vector, k)
 
 
 def _top(scores: np.ndarray, n: int) -> list[int]:

@@ -9,7 +9,11 @@ allowed origins) -> AuthMiddleware (identity or 401/403) -> routes (/healthz, /a
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from pathlib import Path
+
+import numpy as np
 
 import gradio as gr
 from fastapi import FastAPI, Request
@@ -33,11 +37,87 @@ per user: over the limit, the answer is HTTP 429 with a `Retry-After` header.
 """
 
 
+class CachedEmbedder:
+    """The embedder with an LRU of the vectors of short texts: questions and the sentences
+    the extractive answerer scores (up to 48 per question, ~90% of an answer's CPU). Popular
+    articles come back in many answers; their sentences are embedded once. Long texts and
+    large calls (ingest batches) pass straight through, so an ingest never flushes it."""
+
+    MAX_CHARS = 600
+    MAX_CALL = 64
+
+    def __init__(self, inner, size: int):
+        self.inner = inner
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def __getattr__(self, name):  # name, dim, tokenizer, count_tokens, …
+        return getattr(self.inner, name)
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        texts = list(texts)
+        if len(texts) > self.MAX_CALL:
+            return self.inner.embed(texts, progress)
+        found: dict[int, np.ndarray] = {}
+        with self._lock:
+            for i, t in enumerate(texts):
+                if len(t) <= self.MAX_CHARS and (v := self._vectors.get(t)) is not None:
+                    self._vectors.move_to_end(t)
+                    found[i] = v
+            self.hits += len(found)
+            self.misses += len(texts) - len(found)
+        todo = [i for i in range(len(texts)) if i not in found]
+        if todo:
+            fresh = self.inner.embed([texts[i] for i in todo], progress)
+            with self._lock:
+                for i, v in zip(todo, fresh):
+                    found[i] = v
+                    if len(texts[i]) <= self.MAX_CHARS:
+                        self._vectors[texts[i]] = v
+                        self._vectors.move_to_end(texts[i])
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        if progress is not None and len(todo) < len(texts):
+            progress(len(texts) - len(todo))
+        if not texts:
+            return self.inner.embed(texts)
+        return np.stack([found[i] for i in range(len(texts))]).astype(np.float32)
+
+
+class AskLimitMiddleware:
+    """At most `limit` questions answered at once through the REST API; the others wait in
+    line, first come first served (the Gradio pages have their own queues). Answering is
+    CPU-bound: 50 answers computed at once on 2 cores each take 25 times as long, and the
+    quick ones (cached) wait behind the slow ones."""
+
+    def __init__(self, app, limit: int, paths: tuple[str, ...] = ("/api/ask",
+                                                                     "/api/ask/stream")):
+        import anyio
+
+        self.app = app
+        self.paths = paths
+        self.limiter = anyio.CapacityLimiter(max(1, limit))
+
+    async def __call__(self, scope, receive, send):
+        if (scope["type"] == "http" and scope.get("method") == "POST"
+                and scope.get("path", "").rstrip("/").endswith(self.paths)):
+            async with self.limiter:
+                await self.app(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
     import ui
 
     settings = settings or get_settings()
-    assistant = assistant or Assistant(settings)
+    if assistant is None:
+        assistant = Assistant(settings)
+        if settings.embed_cache > 0:
+            # Assistant.embedder is a cached property: this instance's embedder is the cache.
+            assistant.embedder = CachedEmbedder(assistant.embedder, settings.embed_cache)
     web = Web(settings, assistant)  # checks every web setting before anything starts
     seeded = assistant.ensure_seeded()
     if seeded is not None:
@@ -45,7 +125,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     # Load (or build) the keyword index now, not in the first question's time.
     assistant.retriever.refresh(force=False)
 
-    app = FastAPI(title="Article assistant", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="Article assistant", version="0.1.0", description=DESCRIPTION,
+                  on_startup=[lambda: _thread_limit(settings.api_threads)])
     app.state.assistant = assistant
     app.state.web = web
 
@@ -78,11 +159,14 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   max_file_size=max(1, int(settings.upload_max_mb * 1024 * 1024)), footer_links=[],
                   show_error=True)
     # /widget before /: the page at / is a catch-all mount.
-    gr.mount_gradio_app(app, ui.build_widget(web), path="/widget",
+    queue = dict(max_size=settings.queue_max_size or None)
+    gr.mount_gradio_app(app, ui.build_widget(web).queue(**queue), path="/widget",
                         **{**common, "css": ui.CSS + ui.WIDGET_CSS, "head": ui.WIDGET_HEAD})
-    gr.mount_gradio_app(app, ui.build_demo(web), path="/", **common, head=ui.PAGE_HEAD)
+    gr.mount_gradio_app(app, ui.build_demo(web).queue(**queue), path="/", **common,
+                        head=ui.PAGE_HEAD)
 
     # add_middleware wraps: the last one added sees the request first.
+    app.add_middleware(AskLimitMiddleware, limit=settings.answers_limit)
     app.add_middleware(AuthMiddleware, auth=web.auth, root_path=web.root_path,
                        origins=web.origins)
     # A CORSMiddleware on the parent app also switches off Gradio's own, which would allow
@@ -95,6 +179,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.add_middleware(SecurityHeadersMiddleware, origins=web.origins)
     app.add_middleware(RootPathMiddleware, root_path=web.root_path)
     return app
+
+
+def _thread_limit(threads: int) -> None:
+    """Threads for FastAPI's synchronous handlers (REST); Gradio's queue has its own."""
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, threads)
 
 
 def serve(settings: Settings | None = None) -> None:

@@ -29,6 +29,7 @@ from .config import Settings
 from .types import Article, Chunk, Hit, IndexedQuote
 
 SCHEMA = 1
+MAX_QUOTES_LISTED = 5000
 
 
 class StoreError(RuntimeError):
@@ -210,7 +211,9 @@ class Store:
                                     include=["metadatas", "documents", "distances"])
             rows = zip(got["metadatas"][0], got["documents"][0], got["distances"][0])
         else:
-            got = self.quotes.get(where=where, include=["metadatas", "documents"])
+            # newest first needs them all; a cap keeps one call bounded on a huge index
+            got = self.quotes.get(where=where, include=["metadatas", "documents"],
+                                  limit=MAX_QUOTES_LISTED)
             rows = ((m, d, 1.0) for m, d in zip(got["metadatas"], got["documents"]))
         rows = list(rows)
         current = self.article_info(m["article_id"] for m, _, _ in rows)
@@ -345,10 +348,14 @@ class Store:
     def replace_quotes(self, items: list[Prepared]) -> None:
         """Re-extracted quotes of current article versions (an extractor upgrade): the new
         records replace the old ones under the same ids, surplus old ones are deleted."""
+        current = self.article_info(p.article.id for p in items)
+        # an ingest may have replaced the article meanwhile: its quotes are newer than ours
+        items = [p for p in items if (info := current.get(p.article.id)) is not None
+                 and info.version == p.article.version]
         self._write_quotes(items)
         for p in items:
             a = p.article
-            self.quotes.delete(where={"$and": [{"article_id": a.id},
+            self.quotes.delete(where={"$and": [{"article_id": a.id}, {"version": a.version},
                                                {"n": {"$gte": len(p.quotes)}}]})
 
     def delete_article(self, article_id: str) -> bool:
@@ -358,18 +365,28 @@ class Store:
         self._delete_chunks(article_id)
         return True
 
-    def collect_garbage(self) -> int:
-        """Delete chunks no current article version owns (left by a crash). Returns count."""
-        arts = self.articles.get(include=["metadatas"])
-        current = {i: m.get("version") for i, m in zip(arts["ids"], arts["metadatas"])}
+    def collect_garbage(self, article_ids: list[str] | None = None) -> int:
+        """Delete chunks and quotes no current article version owns (left by a crash or a
+        replaced version) among the given articles, or everywhere (None: maintenance, not
+        while another process writes). Returns the count."""
         removed = 0
-        for col in (self.chunks, self.quotes):
-            got = col.get(include=["metadatas"])
-            stale = [i for i, m in zip(got["ids"], got["metadatas"])
-                     if current.get(m["article_id"]) != m["version"]]
-            for b in range(0, len(stale), self.max_batch):
-                col.delete(ids=stale[b:b + self.max_batch])
-            removed += len(stale)
+        groups = ([None] if article_ids is None else
+                  [article_ids[b:b + 500] for b in range(0, len(article_ids), 500)])
+        for ids in groups:
+            if ids is None:
+                arts = self.articles.get(include=["metadatas"])
+                where = None
+            else:
+                arts = self.articles.get(ids=list(ids), include=["metadatas"])
+                where = {"article_id": {"$in": list(ids)}}
+            current = {i: m.get("version") for i, m in zip(arts["ids"], arts["metadatas"])}
+            for col in (self.chunks, self.quotes):
+                got = col.get(where=where, include=["metadatas"])
+                stale = [i for i, m in zip(got["ids"], got["metadatas"])
+                         if current.get(m["article_id"]) != m["version"]]
+                for b in range(0, len(stale), self.max_batch):
+                    col.delete(ids=stale[b:b + self.max_batch])
+                removed += len(stale)
         return removed
 
 

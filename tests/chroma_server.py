@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +35,7 @@ class ChromaServer:
         env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
         self.proc = subprocess.Popen(
             [chroma_bin(), "run", "--path", str(self.path), "--host", "127.0.0.1",
-             "--port", str(self.port)], stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+             "--port", str(self.port)], stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
             env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -58,6 +59,19 @@ class ChromaServer:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self, sig: int = signal.SIGKILL) -> int:
+        """Send sig (default: kill -9, no goodbye) and wait for the process to end; start()
+        brings the server back on the same port and path. Returns the exit status."""
+        assert self.proc is not None, "not started"
+        self.proc.send_signal(sig)
+        code = self.proc.wait(10)
+        self.proc = None
+        return code
 
     def __enter__(self):
         return self.start()

@@ -91,7 +91,7 @@ def test_crash_after_the_flip_hides_old_chunks_and_the_next_run_deletes_them(tmp
     a.ingest([path], progress=False)
     write_jsonl(path, [dict(ARTICLE, text=ARTICLE["text"].replace("Monday", "Tuesday"))])
     monkeypatch.setattr(Store, "_delete_chunks", lambda self, *a, **k: None)
-    monkeypatch.setattr(Store, "collect_garbage", lambda self: 0)
+    monkeypatch.setattr(Store, "collect_garbage", lambda self, *a: 0)
     a.ingest([path], progress=False)
     monkeypatch.undo()
     assert len({m["version"] for m in a.store.chunks.get(include=["metadatas"])["metadatas"]}) == 2

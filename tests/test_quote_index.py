@@ -192,3 +192,17 @@ def test_cli_quotes_and_extract_quotes(seeded, tmp_path):
         assert text[q["start"]:q["end"]] == q["content"]
         assert text[q["speaker_start"]:q["speaker_end"]] == q["speaker"]
     assert [q["speaker"] for q in quotes] == ["he", "he", "Mayor Ann Lee"]
+
+
+def test_who_said_answers_honour_date_filters(tmp_path):
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    src = tmp_path / "a.jsonl"
+    src.write_text(json.dumps({"id": "h1", "title": "Harbour", "published": "2024-03-02",
+                               "text": "Councillor Ann Lee said the harbour budget was "
+                                       "too small for the new ferry terminal."}))
+    a.ingest([src], progress=False)
+    assert speakers(a.ask("What did Ann Lee say?", until="2024-03").answer) == [
+        "Councillor Ann Lee"]
+    assert not speakers(a.ask("What did Ann Lee say?", since="2024-04").answer)
+    assert not speakers(a.ask("What did Ann Lee say about the harbour?",
+                              until="2024-02-28").answer)

@@ -85,9 +85,13 @@ def quote_extractor(enabled: bool = True) -> Callable[[Article], list] | None:
     """extract_quotes with spaCy loaded once; None when extraction is switched off."""
     if not enabled:
         return None
-    from ..quotes import extract_quotes, load_nlp
+    from ..quotes import QuoteModelError, extract_quotes, load_nlp
 
-    nlp = load_nlp()
+    try:
+        nlp = load_nlp()
+    except QuoteModelError as e:  # passages without quotes beat no passages
+        log.warning("%s: indexing without quotes", e)
+        return None
 
     def extract(article: Article) -> list:
         try:
@@ -134,8 +138,10 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
 
         extract = quote_extractor(quotes) if todo else None
         run_pipeline(todo, splitter, embedder, store, written, failed, extract)
-    if todo:
-        store.collect_garbage()
+    if articles:
+        # The articles of this run only (a crash's leftovers included): another writer's
+        # records that are not flipped yet are its own business.
+        store.collect_garbage([a.id for a in articles])
     report.seconds = time.perf_counter() - t0
     return report
 

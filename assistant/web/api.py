@@ -10,6 +10,13 @@ DELETE /api/articles/{id}  (admin)
 GET  /api/quotes        the quotation index (501 until this version has one)
 POST /api/feedback      thumbs up/down on an answer; GET /api/feedback[.csv] (admin)
 GET  /api/me            who you are signed in as
+
+Errors are JSON `{"detail": ...}`: 422 for a question (or search query) over the
+assistant's `max_question_chars` (a sentence saying the length and the limit) and for bodies
+that do not validate (a list of errors; a lone surrogate such as "\\ud800", which is no
+text, is quoted back as "?"; in a question it is dropped like other invisible characters); 503 with Retry-After while the Chroma server does not
+answer (the message names it and says to retry; the same app answers again once it is back).
+An empty question is not an error: the answer says "Please ask a question.".
 """
 
 from __future__ import annotations
@@ -17,24 +24,32 @@ from __future__ import annotations
 import inspect
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, is_dataclass
+from itertools import chain
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from ..faults import translate
+from ..retrieve import visible_text
 from ..types import Answer
 from .auth import Identity
 from .context import Web
 
-MAX_QUESTION = 4000
+MAX_QUESTION = 4000  # feedback's copy of a question; questions: Settings.max_question_chars
+RETRY_AFTER = 5  # seconds a client waits before retrying while the store is unreachable
 
 
 class AskRequest(BaseModel):
-    question: str = Field(..., max_length=MAX_QUESTION)
+    question: str = Field(..., description="At most ASSISTANT_MAX_QUESTION_CHARS characters "
+                                           "(2000 by default): longer is a 422")
     conversation: str | None = Field(None, max_length=100,
                                      description="Continue this conversation (follow-ups)")
 
@@ -67,9 +82,76 @@ def sse(event: str, data) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def without_surrogates(text: str) -> str:
+    """text less its lone surrogates: JSON can carry "\\ud800" but it is no character
+    (it could not be tokenized, stored, nor written back as UTF-8). The Assistant drops them
+    like the other invisible characters of a question; this makes sure of it."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
+
+
+def utf8_safe(data):
+    """data with lone surrogates replaced (by "?"), so that it can be written as UTF-8:
+    pydantic refuses "\\ud800" in a constrained string (conversation ids), and the
+    validation error that quotes it back could not be sent (a 500 instead of the 422)."""
+    if isinstance(data, str):
+        return data if data.isascii() else data.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(data, dict):
+        return {utf8_safe(k): utf8_safe(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [utf8_safe(v) for v in data]
+    return data
+
+
+def _raising(error: BaseException) -> Iterator:
+    raise error
+    yield  # noqa: unreachable - makes this a generator
+
+
+def api_route(settings) -> type[APIRoute]:
+    """A route class whose handlers answer a store fault (StoreError, or a Chroma server that
+    does not answer) with 503 {"detail": message} and Retry-After instead of a 500, and
+    whose validation errors are a 422 even when they quote back text that is not text."""
+
+    class ApiRoute(APIRoute):
+        def get_route_handler(self) -> Callable:
+            handler = super().get_route_handler()
+
+            async def route(request: Request):
+                try:
+                    return await handler(request)
+                except RequestValidationError as e:
+                    return JSONResponse({"detail": utf8_safe(jsonable_encoder(e.errors()))},
+                                        status_code=422)
+                except Exception as e:  # noqa: BLE001 - everything else is re-raised as is
+                    err = translate(e, settings)
+                    if err is None:
+                        raise
+                    return JSONResponse({"detail": str(err)}, status_code=503,
+                                        headers={"Retry-After": str(RETRY_AFTER)})
+
+            return route
+
+    return ApiRoute
+
+
 def build_router(web: Web) -> APIRouter:
     assistant = web.assistant
-    router = APIRouter(prefix="/api")
+    router = APIRouter(prefix="/api", route_class=api_route(assistant.settings))
+
+    def question_of(text: str, what: str = "question") -> str:
+        """text, or a 422 when it is longer than the Assistant's own limit (so the API and
+        the library refuse the same questions; the library answers with a refusal)."""
+        limit = getattr(assistant.settings, "max_question_chars", 0) or 0
+        # Nothing visible (100 kB of NULs included) is an empty question, as in the library.
+        if limit and len(text) > limit and visible_text(text):
+            advice = ("Ask it in a sentence or two: to search the articles for a passage, use "
+                      "a few of its words." if what == "question" else
+                      "Use a few words of the passage you are looking for.")
+            raise HTTPException(422, f"Your {what} is too long ({len(text):,} characters; "
+                                     f"the limit is {limit:,}). {advice}")
+        return without_surrogates(text)
 
     def user(request: Request) -> Identity:
         return web.identity(request)
@@ -93,7 +175,7 @@ def build_router(web: Web) -> APIRouter:
     @router.post("/ask", tags=["questions"])
     def ask(req: AskRequest, _: Identity = Depends(asker)) -> dict:
         """The answer with numbered citations: the `assistant ask --json` contract."""
-        return assistant.ask(req.question, conversation=req.conversation).to_json()
+        return assistant.ask(question_of(req.question), conversation=req.conversation).to_json()
 
     @router.post("/ask/stream", tags=["questions"],
                  responses={200: {"content": {"text/event-stream": {}}}})
@@ -101,10 +183,22 @@ def build_router(web: Web) -> APIRouter:
         """Server-sent events: `token` ({"text"}) as the answer is written, then `citations`
         ({"citations": [...]}), then `done` (the whole answer, which supersedes the tokens:
         a flagged quote or a fallback can change the text)."""
+        pieces = assistant.ask_stream(question_of(req.question), conversation=req.conversation)
+        # The first piece comes after retrieval: a store that does not answer is a 503
+        # here, before the stream starts, rather than an error event after a 200.
+        first: list = []
+        try:
+            first.append(next(pieces))
+        except StopIteration:
+            pass
+        except Exception as e:  # noqa: BLE001 - other faults: an error event, as below
+            if translate(e, assistant.settings) is not None:
+                raise
+            pieces = _raising(e)
 
         def events() -> Iterator[str]:
             try:
-                for piece in assistant.ask_stream(req.question, conversation=req.conversation):
+                for piece in chain(first, pieces):
                     if isinstance(piece, Answer):
                         out = piece.to_json()
                         yield sse("citations", {"citations": out["citations"]})
@@ -112,20 +206,25 @@ def build_router(web: Web) -> APIRouter:
                     else:
                         yield sse("token", {"text": piece})
             except Exception as e:  # noqa: BLE001 - the stream is open: say so, don't hang
-                yield sse("error", {"detail": f"{type(e).__name__}: {e}"})
+                err = translate(e, assistant.settings)
+                yield sse("error", {"detail": str(err) if err is not None
+                                    else f"{type(e).__name__}: {e}"})
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache",
                                           "X-Accel-Buffering": "no"})
 
     @router.get("/search", tags=["questions"])
-    def search(q: str = Query(..., max_length=MAX_QUESTION), k: int = Query(10, ge=1, le=100),
+    def search(q: str = Query(..., description="At most ASSISTANT_MAX_QUESTION_CHARS "
+                                                "characters (longer is a 422)"),
+               k: int = Query(10, ge=1, le=100),
                since: str | None = Query(None, description="YYYY-MM-DD"),
                until: str | None = Query(None, description="YYYY-MM-DD"),
                as_of: str | None = Query(None, description="YYYY-MM-DD: the date that "
                                                            "'this week' is relative to"),
                _: Identity = Depends(user)) -> dict:
         """Ranked passages for a query (no answer)."""
+        q = question_of(q, "query")
         filters = {n: v for n, v in (("since", since), ("until", until), ("as_of", as_of))
                    if v}
         search_fn = assistant.search

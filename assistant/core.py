@@ -254,9 +254,10 @@ class Assistant:
 
 def clean_question(question: str) -> str:
     """The question as one line of visible text: control and format characters (NUL,
-    zero-width, direction marks) go, runs of whitespace become one space."""
+    zero-width, direction marks) and lone surrogates (undecodable bytes) go, runs of
+    whitespace become one space."""
     import unicodedata
 
     kept = "".join(" " if ch.isspace() else ch for ch in str(question or "")
-                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf"))
+                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     return " ".join(kept.split())

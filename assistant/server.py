@@ -17,11 +17,12 @@ import numpy as np
 
 import gradio as gr
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.middleware.cors import CORSMiddleware
 
 from .config import Settings, get_settings
 from .core import Assistant
+from .store import StoreError
 from .web.api import AskRequest, build_router  # noqa: F401 - AskRequest: public import
 from .web.auth import AuthMiddleware, identity_of, is_loopback
 from .web.context import Web
@@ -131,9 +132,13 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.web = web
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict:
-        """Liveness for load balancers: no auth needed."""
-        return {"ok": True, "articles": assistant.store.count_articles()}
+    def healthz():
+        """Liveness for load balancers: no auth needed. 503 while the store is unreachable."""
+        try:
+            return {"ok": True, "articles": assistant.store.count_articles()}
+        except StoreError as e:
+            return JSONResponse({"ok": False, "detail": str(e)}, status_code=503,
+                                headers={"Retry-After": "5"})
 
     app.include_router(build_router(web))
 

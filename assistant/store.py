@@ -123,6 +123,8 @@ class Store:
         self.max_batch = self._max_batch()
 
     def _collection(self, name: str, meta: dict):
+        from .faults import guard
+
         col = self.client.get_or_create_collection(
             name, metadata=meta, configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None)
@@ -133,7 +135,7 @@ class Store:
                 f"{have.get('embed_model')!r} (dim {have.get('embed_dim')}), but this assistant "
                 f"uses {self.embed_model!r} (dim {self.embed_dim}). Use the same model "
                 f"(ASSISTANT_EMBED_MODEL_DIR) or another index (--index / ASSISTANT_INDEX_DIR).")
-        return col
+        return guard(col, self.settings)  # a server that stops answering: StoreError
 
     def _max_batch(self) -> int:
         try:

@@ -110,11 +110,13 @@ def realtimeqa(index: Path, tmp: Path, limit: int) -> tuple[dict, dict]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--questions", type=int, default=175)
+    ap.add_argument("--index", type=Path, help="an index of articles_1k.jsonl already built "
+                                               "(default: the cached one, built on first use)")
     args = ap.parse_args()
     if not (DATA / "rgb" / "en_fact.json").exists() or not (DATA / "realtimeqa").exists():
         print("skip: ../shared/data not found")
         return 0
-    index = cached_index(DATA / "realtimeqa" / "articles_1k.jsonl")
+    index = args.index or cached_index(DATA / "realtimeqa" / "articles_1k.jsonl")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         r = rgb(tmp, args.questions)

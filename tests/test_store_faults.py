@@ -121,6 +121,7 @@ def test_queries_fail_clearly_while_the_server_is_down_and_recover_after_restart
                                              collection="queries",
                                              data_dir=tmp_path / "web"), a))
     assert api.get("/api/search", params={"q": "ceasefire"}).status_code == 200
+    assert api.get("/healthz").json()["ok"] is True
 
     # kill -9 while questions are being answered, back to back, in another thread
     outcomes: list = []
@@ -163,7 +164,7 @@ def test_queries_fail_clearly_while_the_server_is_down_and_recover_after_restart
     for method, url, body in (("get", "/api/search?q=ceasefire", None),
                               ("post", "/api/ask", {"question": OBAMA}),
                               ("post", "/api/ask/stream", {"question": OBAMA}),
-                              ("get", "/api/articles", None)):
+                              ("get", "/api/articles", None), ("get", "/healthz", None)):
         r = getattr(api, method)(url, **({"json": body} if body else {}))
         assert r.status_code == 503, (url, r.status_code, r.text[:300])
         assert re.search(unreachable(up), r.json()["detail"]), r.text
@@ -186,6 +187,7 @@ def test_queries_fail_clearly_while_the_server_is_down_and_recover_after_restart
     r = api.post("/api/ask", json={"question": OBAMA})
     assert r.status_code == 200 and r.json()["answer"] == answer_before.answer
     assert api.get("/api/search", params={"q": "ceasefire"}).status_code == 200
+    assert api.get("/healthz").status_code == 200
 
 
 # -- ingest --------------------------------------------------------------------------------------

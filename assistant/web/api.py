@@ -7,7 +7,7 @@ GET  /api/articles      what is indexed (search with ?q=)
 GET  /api/articles/{id} one article, text included
 POST /api/articles      upload files (multipart, field `files`; admin)
 DELETE /api/articles/{id}  (admin)
-GET  /api/quotes        the quotation index (501 until this version has one)
+GET  /api/quotes        the quotation index (who said what)
 POST /api/feedback      thumbs up/down on an answer; GET /api/feedback[.csv] (admin)
 GET  /api/me            who you are signed in as
 
@@ -21,11 +21,10 @@ An empty question is not an error: the answer says "Please ask a question.".
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from itertools import chain
 from typing import Literal
 
@@ -52,6 +51,10 @@ class AskRequest(BaseModel):
                                            "(2000 by default): longer is a 422")
     conversation: str | None = Field(None, max_length=100,
                                      description="Continue this conversation (follow-ups)")
+    since: str | None = Field(None, max_length=10, description="Only articles published on or "
+                                                               "after (YYYY-MM-DD, YYYY-MM, YYYY)")
+    until: str | None = Field(None, max_length=10, description="Only articles published on or "
+                                                               "before")
 
 
 class FeedbackRequest(BaseModel):
@@ -62,20 +65,15 @@ class FeedbackRequest(BaseModel):
     sources: list[str] = Field(default_factory=list, max_length=50)
 
 
-def _jsonable(obj):
-    if hasattr(obj, "to_json"):
-        return obj.to_json()
-    if is_dataclass(obj):
-        return asdict(obj)
-    return obj
+def check_dates(*values: str | None) -> None:
+    """A bad date is the caller's to fix: 422 before any work."""
+    from ..dates import DateError, parse_date
 
-
-def _supports(fn, name: str) -> bool:
     try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+        for v in values:
+            parse_date(v)
+    except DateError as e:
+        raise HTTPException(422, str(e)) from None
 
 
 def sse(event: str, data) -> str:
@@ -175,7 +173,9 @@ def build_router(web: Web) -> APIRouter:
     @router.post("/ask", tags=["questions"])
     def ask(req: AskRequest, _: Identity = Depends(asker)) -> dict:
         """The answer with numbered citations: the `assistant ask --json` contract."""
-        return assistant.ask(question_of(req.question), conversation=req.conversation).to_json()
+        check_dates(req.since, req.until)
+        return assistant.ask(question_of(req.question), conversation=req.conversation,
+                             since=req.since, until=req.until).to_json()
 
     @router.post("/ask/stream", tags=["questions"],
                  responses={200: {"content": {"text/event-stream": {}}}})
@@ -183,7 +183,9 @@ def build_router(web: Web) -> APIRouter:
         """Server-sent events: `token` ({"text"}) as the answer is written, then `citations`
         ({"citations": [...]}), then `done` (the whole answer, which supersedes the tokens:
         a flagged quote or a fallback can change the text)."""
-        pieces = assistant.ask_stream(question_of(req.question), conversation=req.conversation)
+        check_dates(req.since, req.until)
+        pieces = assistant.ask_stream(question_of(req.question), conversation=req.conversation,
+                                      since=req.since, until=req.until)
         # The first piece comes after retrieval: a store that does not answer is a 503
         # here, before the stream starts, rather than an error event after a 200.
         first: list = []
@@ -227,14 +229,8 @@ def build_router(web: Web) -> APIRouter:
         q = question_of(q, "query")
         filters = {n: v for n, v in (("since", since), ("until", until), ("as_of", as_of))
                    if v}
-        search_fn = assistant.search
-        if not all(_supports(search_fn, n) for n in filters):
-            # The retriever may know filters the Assistant does not pass on yet.
-            search_fn = getattr(getattr(assistant, "retriever", None), "search", None)
-            if search_fn is None or not all(_supports(search_fn, n) for n in filters):
-                raise HTTPException(501, "date filters are not available in this version")
         try:
-            hits = search_fn(q, k, **filters)
+            hits = assistant.search(q, k, **filters)
         except ValueError as e:  # a date that is not a date
             raise HTTPException(422, str(e)) from None
         return {"query": q, "hits": [
@@ -295,14 +291,9 @@ def build_router(web: Web) -> APIRouter:
     def quotes(speaker: str | None = Query(None, max_length=200),
                about: str | None = Query(None, max_length=500),
                limit: int = Query(50, ge=1, le=500), _: Identity = Depends(user)) -> dict:
-        """Quotations with their speakers (needs the quotation index)."""
-        fn = getattr(assistant, "quotes", None)
-        if not callable(fn):
-            raise HTTPException(501, "the quotation index is not available in this version")
-        kwargs = {k: v for k, v in (("speaker", speaker), ("about", about), ("limit", limit))
-                  if v is not None and _supports(fn, k)}
-        found = fn(**kwargs)
-        return {"quotes": [_jsonable(x) for x in list(found)[:limit]]}
+        """Quotations with their speakers: by a speaker ("Putin" matches "Vladimir Putin"),
+        about a topic (best first; without one, newest first)."""
+        return {"quotes": [q.to_json() for q in assistant.quotes(speaker, about, limit)]}
 
     @router.post("/feedback", tags=["feedback"])
     def feedback(req: FeedbackRequest, who: Identity = Depends(user)) -> dict:

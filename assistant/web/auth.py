@@ -224,6 +224,11 @@ class Authenticator:
         peer = (scope.get("client") or ("", 0))[0] or ""
         ip = self.client_ip(scope)
         if self.open:
+            # Loopback is the admin in open mode, but a request relayed by a reverse proxy on
+            # this host arrives from loopback too: forwarded from elsewhere, it is a visitor.
+            relayed = any(headers.get(h) for h in ("x-forwarded-for", "forwarded", "x-real-ip"))
+            if relayed and not _in(self.proxies, peer):
+                return Identity("local", "visitor", False, f"local:{ip}:relayed")
             return self.identity_for(f"local:{ip}")
 
         if "proxy" in self.modes:

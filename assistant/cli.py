@@ -280,11 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .embed import EmbedderError
+    from .quotes import QuoteModelError
     from .store import StoreError
 
     try:
         return args.func(args)
-    except (StoreError, EmbedderError) as e:
+    except (StoreError, EmbedderError, QuoteModelError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 
+from tqdm import tqdm
+
 from .answer import extractive
 from .answer.llm import LLMAnswerer, llm_configured
 from .chat import Conversations, Turn, rewrite_followup
+from .config import Settings, get_settings
+from .dates import parse_date
+from .embed import Embedder, get_embedder
+from .ingest.pipeline import IngestReport, ingest, quote_extractor
 from .quotes import answers as quote_answers
 from .quotes.speakers import last_name, matches
-from .config import Settings, get_settings
-from .embed import Embedder, get_embedder
-from .ingest.pipeline import IngestReport, ingest
 from .retrieve import Retriever
-from .store import ArticleInfo, Prepared, Store
+from .store import ArticleInfo, Prepared, Store, published_ts
 from .types import Answer, Article, Hit, IndexedQuote
 
 
@@ -84,13 +89,12 @@ class Assistant:
     def rebuild_quotes(self, progress: bool | None = None) -> int:
         """Extract every article's quotes again (after an extractor upgrade, or for an index
         built without them); returns how many quotes the index holds now."""
-        import sys
-
-        from tqdm import tqdm
-
-        from .ingest.pipeline import quote_extractor
-
         extract = quote_extractor()
+        if extract is None:
+            from .quotes import QuoteModelError
+
+            raise QuoteModelError("quote extraction needs spaCy and its English model; run "
+                                  "`make install`")
         infos = self.store.list_articles()
         show = sys.stderr.isatty() if progress is None else progress
         for info in tqdm(infos, unit="article", desc="Quotes", disable=not show):
@@ -118,9 +122,6 @@ class Assistant:
     def _find_quotes(self, speaker: str | None, vec, n: int = 50,
                      articles: list[str] | None = None, since: str | None = None,
                      until: str | None = None) -> list[IndexedQuote]:
-        from .dates import parse_date
-        from .store import published_ts
-
         speaker = (speaker or "").strip()
         clauses: list[dict] = []
         for bound, op in ((parse_date(since), "$gte"), (parse_date(until, end=True), "$lte")):
@@ -256,8 +257,6 @@ def clean_question(question: str) -> str:
     """The question as one line of visible text: control and format characters (NUL,
     zero-width, direction marks) and lone surrogates (undecodable bytes) go, runs of
     whitespace become one space."""
-    import unicodedata
-
     kept = "".join(" " if ch.isspace() else ch for ch in str(question or "")
                    if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     return " ".join(kept.split())

@@ -52,7 +52,14 @@ class Tokenizer:
         try:
             import Stemmer  # PyStemmer
 
-            self._stem = Stemmer.Stemmer("english").stemWords
+            stemmer = Stemmer.Stemmer("english")
+            lock = threading.Lock()  # a PyStemmer object is not thread-safe; requests are
+
+            def stem(words: list[str]) -> list[str]:
+                with lock:
+                    return stemmer.stemWords(words)
+
+            self._stem = stem
             self.name = f"words-en-stem-v{FORMAT}"
         except ImportError:  # pragma: no cover - PyStemmer is a dependency
             self._stem = None

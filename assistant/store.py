@@ -247,7 +247,8 @@ class Store:
             got = self.chunks.get(include=[], limit=page, offset=len(ids))
             ids.extend(got["ids"])
             if len(got["ids"]) < page:
-                return ids
+                # offset paging while a writer adds records can repeat an id
+                return list(dict.fromkeys(ids))
 
     def iter_chunks(self, ids: list[str] | None = None, page: int = 1000
                     ) -> Iterator[tuple[str, str, dict]]:

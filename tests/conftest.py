@@ -94,17 +94,8 @@ def seed_index(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def app_server(seed_index, tmp_path_factory) -> Iterator[str]:
     """The real app (`assistant serve`) in a subprocess on a free loopback port: its base URL."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("app_server") / "server.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "serve", "--index", str(seed_index),
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    base, proc = start_app(seed_index, tmp_path_factory.mktemp("app_server"))
     try:
-        wait_for_http(f"{base}/healthz", proc, SERVER_START_TIMEOUT, log)
         yield base
     finally:
         stop(proc)

@@ -159,6 +159,68 @@ def test_mixed_quote_is_the_whole_reported_clause(extract):
     assert q.direct  # the content carries the speaker's own words in quotation marks
 
 
+def test_question_quote_then_capitalised_speaker(extract):
+    """“…?” Biden said.: the question mark must not end the sentence before its attribution."""
+    text = "He spoke last.\n\n“Does he not understand the Constitution?” Biden said.\n\nNext."
+    [q] = extract(text)
+    assert q.speaker == "Biden" and q.content == "“Does he not understand the Constitution?”"
+    other = "“Why?” Trump said the polls were wrong."  # a new sentence with its own clause
+    assert [other[s:e] for s, e in sentences(other)] == ["“Why?”", "Trump said the polls were wrong."]
+
+
+def test_speaker_with_a_long_apposition_after_the_quote(extract):
+    quotes = extract('"Discrimination should never be sanctioned by the state," Sarah Warbelow, '
+                     'legal director for the gay rights group Human Rights Campaign, said in a '
+                     'statement.')
+    q = _find(quotes, "Discrimination")
+    assert q.speaker == "Sarah Warbelow" and q.direct
+    assert q.content == '"Discrimination should never be sanctioned by the state,"'
+
+
+@pytest.mark.parametrize("text, content", [
+    ("“Apparently not,“ he said.", "“Apparently not,“"),  # an opener used as a closer
+    ("\"It cannot be 'Okay, now I move to the center,' \" she said.",
+     "\"It cannot be 'Okay, now I move to the center,' \""),  # nested single quotes
+    ("Ryan said,“Look, they have no place in a campaign.”",  # glued to the cue
+     "“Look, they have no place in a campaign.”"),
+])
+def test_unusual_mark_spacing(extract, text, content):
+    q = _find(extract(text), content.strip("“\"")[:10])
+    assert q.content == content and q.direct
+
+
+def test_quote_after_a_doubled_apostrophe_subject(extract):
+    """The parser takes the quotation for a subject; the speaker is the nearer one."""
+    quotes = extract("''My bosses, including Marco Rubio,'' Mr. Conant, the Republican "
+                     "consultant, said, ''the top comment they get is about Fox.''")
+    assert {q.speaker for q in quotes} == {"Mr. Conant"} and len(quotes) == 2
+
+
+@pytest.mark.parametrize("text, content", [
+    ("Zimmerman said he had offers, but “the offers were to use the gun.”",
+     "he had offers, but “the offers were to use the gun.”"),
+    ("He said he could get a deal because he is a negotiator, \"like you folks.\"",
+     "he could get a deal because he is a negotiator, \"like you folks.\""),
+])
+def test_a_quotation_closing_the_sentence_joins_the_reported_clause(extract, text, content):
+    q = _find(extract(text), content[:8])
+    assert q.content == content and q.direct
+
+
+def test_parenthetical_cue_inside_the_reported_clause(extract):
+    q = _find(extract("Bound by 2,000 years of exchanges, the two nations, Xi said, now have a "
+                      "\"golden opportunity\" to grow."), "golden")
+    assert q.speaker == "Xi"
+    assert q.content == 'the two nations, Xi said, now have a "golden opportunity" to grow'
+
+
+def test_subject_the_parser_hung_on_a_preceding_noun(extract):
+    quotes = extract("Although there is no overlap with Sanders's team, a White House official "
+                     "who spoke anonymously said Wednesday, \"There are discussions.\"")
+    q = _find(quotes, "There are discussions")
+    assert q.speaker == "a White House official" and q.direct
+
+
 # -- indirect attributions -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, speaker, content", [

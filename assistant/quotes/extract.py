@@ -69,10 +69,17 @@ def load_nlp(ner: bool = False):
         raise QuoteModelError("quote extraction needs spaCy; run `make install`") from e
     exclude = ["lemmatizer", "senter", "attribute_ruler"] + ([] if ner else ["ner"])
     try:
-        return spacy.load(MODEL, exclude=exclude)
+        nlp = spacy.load(MODEL, exclude=exclude)
     except OSError as e:
         raise QuoteModelError(f"spaCy model {MODEL!r} is not installed; run `make install`"
                               ) from e
+    # marks glued to words ('Ryan said,“Look', 'the word“Hello') are split off, so that the
+    # cue and the quotation are tokens of their own
+    from spacy.util import compile_infix_regex
+    infixes = list(nlp.Defaults.infixes) + [r"(?<=[\w,.;:!?])[“”\"](?=\w)",
+                                            r"(?<=\w)[,;:](?=[“\"])"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    return nlp
 
 
 # -- small helpers over spaCy tokens --------------------------------------------------------
@@ -129,7 +136,9 @@ def _subject(v):
         if as_ is not None and obj is not None:
             return obj, v
     for _ in range(4):
-        subj = next((c for c in h.children if c.dep_ in _SUBJ), None)
+        # the subject nearest the verb: a quotation parsed as a second subject is farther off
+        subj = min((c for c in h.children if c.dep_ in _SUBJ), default=None,
+                   key=lambda c: abs(c.i - h.i))
         if subj is not None:
             if subj.tag_ in ("WP", "WDT") and h.dep_ == "relcl":
                 return h.head, h
@@ -163,7 +172,28 @@ def _subject(v):
                 h = h.head
             continue
         break
+    if v.dep_ == "ROOT" and v.i > 0:
+        subj = _left_subject(v)
+        if subj is not None:
+            return subj, v
     return None, v
+
+
+def _left_subject(v):
+    """The noun phrase ending right before a subjectless cue verb, when the parser hung it
+    elsewhere: "…'s team, a White House official who spoke anonymously said …"."""
+    doc = v.doc
+    t = doc[v.i - 1]
+    if t.is_punct:
+        return None
+    while True:
+        if t.tag_ in ("NN", "NNS", "NNP", "NNPS", "PRP") and t.dep_ != "pobj" and (
+                t.left_edge.i == 0 or doc[t.left_edge.i - 1].text in (",", ":", ";", "—")):
+            return t
+        h = t.head
+        if h is t or h.i > v.i or h.right_edge.i != v.i - 1 or h.i == v.i:
+            return None
+        t = h
 
 
 def _noun_cue(n):
@@ -347,8 +377,8 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
             if spk is None:
                 continue
             cs, ce = _char_span(doc, content[0], content[1], p.off)
-            if spk[1] < ce and cs < spk[2]:
-                continue
+            if spk[1] < ce and cs < spk[2] and not cs < vpos < ce:
+                continue  # the speaker inside what was said, unless the cue is parenthetical
             # "But without …, Ms. Gedrich said, she thought …": the content surrounds the cue
             if cs > vpos and "," in text[vpos:cs] and spk[1] > p.start:
                 before = text[p.start:spk[1]].rstrip()
@@ -365,6 +395,18 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
             qi = in_quote(cs)
             if qi >= 0 and qspans[qi][1] <= ce and qspans[qi][0] < cs:
                 cs = qspans[qi][0]
+            if qi >= 0 and qspans[qi][0] < cs and ce <= qspans[qi][1] and \
+                    not text[qspans[qi][0]:cs].strip(_MARK_CHARS) and \
+                    not text[ce:qspans[qi][1]].strip(_MARK_CHARS + ",.;:!? "):
+                cs, ce = qspans[qi]  # the content is exactly a quotation, marks trimmed off
+            if ce > vpos:
+                # "said he was …, “like you folks.”", "said …, but “…”": a quotation ending
+                # the sentence belongs to the content before it
+                m = _JOINER.match(text, ce)
+                qi = in_quote(m.end())
+                if qi >= 0 and qspans[qi][0] == m.end() and \
+                        not text[qspans[qi][1]:p.end].strip(" .,;!?)]"):
+                    ce = qspans[qi][1]
             cue = _cue_text(v, text, p.off)[0]
             indirect.append((Quote(spk[0], spk[1], spk[2], cue, text[cs:ce], cs, ce,
                                    _has_marks(text[cs:ce])), max(p.end, ce)))
@@ -466,8 +508,8 @@ def _after_frame(text, qs, qe, next_qs, sents, sent_at, parsed, is_cue, speaker_
         while e > s and text[e - 1] in " .,":
             e -= 1
         return (si, None), (text[s:e], s, e), text[qe:s].strip(), send
-    tail = text[max(qs, qe - 3):qe]
-    opened = bool(re.search(r"[,?!—–-]\s*[”\"'’]*$", tail)) or bool(re.match(r"\s*[,—–-]", after))
+    tail = text[max(qs, qe - 4):qe]
+    opened = bool(re.search(r"[,?!—–-][\s”“\"'’]*$", tail)) or bool(re.match(r"\s*[,—–-]", after))
     if not after.strip() or not (opened or _AFTER_OK.match(after)) or si not in parsed:
         return None
     p = parsed[si]
@@ -479,11 +521,13 @@ def _after_frame(text, qs, qe, next_qs, sents, sent_at, parsed, is_cue, speaker_
         if pos >= next_qs or (t.text in ".;" and n > 0):
             break
         n += 1
-        if n > 14:
+        if n > 40:
             break
         if is_cue(t) and t.lower_ != "according":
             spk = speaker_of(p, t)
-            if spk is None:
+            # past a dozen words, only when the speaker starts right after the quotation:
+            # "“…,” Sarah Warbelow, legal director for the group, said in a statement."
+            if spk is None or (n > 14 and text[qe:spk[1]].strip(" ,")):
                 return None
             return (si, t.i), spk, _cue_text(t, text, p.off)[0], send
     if not opened:
@@ -580,6 +624,8 @@ def _before_frame(text, qs, qe, prev_qe, sents, sent_at, parsed, is_cue, speaker
 
 
 _has_marks = has_marks
+_MARK_CHARS = "“”„\"'"
+_JOINER = re.compile(r"[\s,;]*(?:(?:but|and|because|as)\s+)?")
 
 
 def _according(v):
@@ -675,16 +721,25 @@ def _content_range(v, lemma: str):
         if rng and rng[1] - rng[0] >= 2:
             return rng
     has_subj = any(c.dep_ in _SUBJ for c in v.children)
+    left = v.left_edge.i  # where "X said" starts, its own leading comma aside
+    while left < v.i and doc[left].is_punct:
+        left += 1
     # "Y, X said." / "Y, X said, Z." / "X said, Y" parsed with the saying verb under Y's verb
     if v.dep_ in ("parataxis", "ccomp", "conj", "advcl") and has_subj and \
-            lemma not in OBJECT_CUES and v.left_edge.i > 0 and \
-            doc[v.left_edge.i - 1].text in (",", "—", "–", "-") and \
+            lemma not in OBJECT_CUES and left > 0 and \
+            doc[left - 1].text in (",", "—", "–", "-") and \
             (v.head.i < v.i or v.dep_ == "parataxis"):
         h = v.head
         if v.right_edge.i >= len(doc) - 2 and h.i < v.i:
-            rng = _trimmed(doc[h.left_edge.i:v.left_edge.i])
-        else:  # parenthetical: the whole clause around it
-            rng = _trimmed(doc[h.left_edge.i:h.right_edge.i + 1])
+            rng = _trimmed(doc[h.left_edge.i:left])
+        else:  # parenthetical: the whole clause around it, less a leading adverbial
+            lo = h.left_edge.i
+            for c in h.lefts:
+                end = c.right_edge.i
+                if c.dep_ in ("advcl", "prep", "npadvmod", "advmod") and end + 1 < left \
+                        and doc[end + 1].text == ",":
+                    lo = end + 2
+            rng = _trimmed(doc[lo:h.right_edge.i + 1])
         if rng and rng[1] - rng[0] >= 2:
             return rng
     if lemma in CLAUSE_ONLY:

@@ -50,8 +50,10 @@ def _is_open(text: str, i: int, n: int = 1) -> bool:
     before = text[i - 1] if i > 0 else " "
     after = text[i + n] if i + n < len(text) else " "
     if n == 1 and c in OPENERS:
-        # “ glued to a word on its left and followed by a space is a misused closer
-        return not (before.isalnum() and (after.isspace() or after in ",.;:!?"))
+        # “ glued to a word (or a comma) on its left and followed by a space or the end of
+        # a sentence is a misused closer: ‘not,“ he said’
+        return not ((before.isalnum() or before in ",.!?") and
+                    (after.isspace() or after in ",.;:!?"))
     if n == 1 and c in CLOSERS:
         # ” used as an opener: at a line start or after a space, before a word
         return (before.isspace() or before in "([—–-") and not after.isspace() \
@@ -123,6 +125,14 @@ _ABBREV = {
     "dept", "est", "fig", "u.s", "u.k", "u.n", "d.c", "a.m", "p.m", "e.g", "i.e", "etc",
 }
 _SENT_END = re.compile(r"[.!?]+(?:[”\"’)\]]|'')*(?=\s+(?:[“\"‘(\[A-Z0-9]|''))")
+# "“Why is he attacking me?” Trump said." is one sentence: a question or exclamation closing
+# a quotation, followed by a short attribution that ends there or trails circumstances
+_SAY = (r"said|says|asked|asks|added|adds|wrote|writes|told|tells|replied|replies|continued|"
+        r"shouted|yelled|exclaimed|tweeted|declared|insisted|responded|recalled|joked|quipped|"
+        r"wondered|cried|laughed|pleaded|demanded|remarked|answered|warned|chanted")
+_ATTRIBUTION_AHEAD = re.compile(
+    r"\s+(?:[\w.’'-]+,?\s+){0,8}?(?:" + _SAY + r")\b(?:\s*[,.;]|\s+(?:[\w’'-]+\s+){0,3}?"
+    r"(?:as|in|on|at|during|after|before|while|when|from|outside|inside|to|with|of)\b)")
 
 
 def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -141,6 +151,8 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
                 if word in _ABBREV or (len(word) == 1 and word.isalpha()) or \
                         re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
                     continue
+            elif text[m.end() - 1] in "”\"'" and _ATTRIBUTION_AHEAD.match(text, m.end(), pe):
+                continue
             e = m.end()
             if text[s:e].strip():
                 out.append((s, e))

@@ -221,6 +221,61 @@ def test_subject_the_parser_hung_on_a_preceding_noun(extract):
     assert q.speaker == "a White House official" and q.direct
 
 
+@pytest.mark.parametrize("text, speaker", [
+    ('"It is a battle for the ages," said David Brock, a Clinton confidant who heads the PAC '
+     'Correct the Record.', "David Brock"),  # the parser gives "said" no subject
+    ("In a call on Dec. 2, Col. Steven H. Warren, a military spokesman in Baghdad, said, "
+     "''A raid is a combat operation.''", "Col. Steven H. Warren"),
+    ('One attendee, who spoke on the condition of anonymity, said the message was that "this '
+     'is not going to be over."', "One attendee"),
+])
+def test_speakers_the_parser_detached_from_the_cue(extract, text, speaker):
+    quotes = [q for q in extract(text) if q.direct]
+    assert [q.speaker for q in quotes] == [speaker]
+
+
+def test_the_quotation_after_an_attribution_with_a_trailing_participle(extract):
+    """“A,” X said, noting that …. “B.”: B is X's, under the attribution of A."""
+    text = ('"That is the question," Clark said, noting he would support any candidate. '
+            '"We have a deep bench."')
+    quotes = extract(text)
+    a, b = _find(quotes, "the question"), _find(quotes, "deep bench")
+    assert a.speaker == b.speaker == "Clark" and a.cue == b.cue == "said"
+
+
+def test_a_quotation_carries_on_a_mixed_quote_attributed_after_it(extract):
+    text = ('Many saw the Democrats as "the party of overwhelming government," From said. '
+            '"Our challenge was how to tackle those problems."')
+    b = _find(extract(text), "Our challenge")
+    assert b.speaker == "From" and b.direct
+
+
+def test_a_piece_does_not_take_the_next_paragraphs_attribution(extract):
+    text = ("“One is a casual hate,” Sexton said. “Trump events are outlets for hatred.\n\n"
+            "“There is another side,” Mr. Sexton added.")
+    quotes = extract(text)
+    assert _find(quotes, "Trump events").cue == "said"
+    assert _find(quotes, "another side").cue == "added"
+
+
+def test_loose_clause_before_he_said(extract):
+    q = _find(extract('Those who take on heavy debt struggle, even with a "good" job, he said.'),
+              "Those who")
+    assert q.speaker == "he" and q.content.endswith('a "good" job')
+
+
+def test_non_breaking_spaces_are_spaces(extract):
+    text = "Zimmerman said he had offers, but “the offers were to use the gun.”\xa0\nHe left."
+    q = _find(extract(text), "offers were")
+    assert q.content.endswith("gun.”") and q.direct
+
+
+def test_a_writers_comment_after_a_dash_is_not_what_was_said(extract):
+    q = _find(extract("Sanders said he was “encouraged” by the plan — a modest boost for Obama."),
+              "encouraged")
+    assert q.content == "he was “encouraged” by the plan"
+
+
 # -- indirect attributions -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, speaker, content", [

@@ -180,20 +180,36 @@ def _subject(v):
 
 
 def _left_subject(v):
-    """The noun phrase ending right before a subjectless cue verb, when the parser hung it
-    elsewhere: "…'s team, a White House official who spoke anonymously said …"."""
+    """The noun phrase before a subjectless cue verb, when the parser hung it elsewhere:
+    "…'s team, a White House official who spoke anonymously said …", "Col. Steven H.
+    Warren, a military spokesman in Baghdad, said …", "One attendee, who spoke on the
+    condition of anonymity, said …" (the parser's clause "attendee … spoke")."""
     doc = v.doc
-    t = doc[v.i - 1]
+    end = v.i - 1
+    if doc[end].text == "," and end > 0:
+        end -= 1  # "X, a spokesman, said"
+    t = doc[end]
     if t.is_punct:
         return None
     while True:
-        if t.tag_ in ("NN", "NNS", "NNP", "NNPS", "PRP") and t.dep_ != "pobj" and (
+        if t.tag_ in _NOUN_TAGS and t.dep_ != "pobj" and (
                 t.left_edge.i == 0 or doc[t.left_edge.i - 1].text in (",", ":", ";", "—")):
+            while t.dep_ == "appos" and t.head.tag_ in _NOUN_TAGS and t.head.i < t.i and \
+                    t.head.dep_ != "pobj":
+                t = t.head  # the name, not its description
             return t
         h = t.head
-        if h is t or h.i > v.i or h.right_edge.i != v.i - 1 or h.i == v.i:
+        if h.i == v.i and t.dep_ == "ccomp" and t.i < v.i:
+            # the subject and its relative clause, parsed as a clause of their own
+            subj = next((c for c in t.children if c.dep_ in _SUBJ and c.tag_ in _NOUN_TAGS
+                         and c.i < t.i), None)
+            return subj
+        if h is t or h.i > v.i or h.right_edge.i != end:
             return None
         t = h
+
+
+_NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS", "PRP")
 
 
 def _noun_cue(n):
@@ -256,6 +272,9 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
     if not text or not text.strip():
         return []
     nlp = nlp or load_nlp()
+    original = text
+    # the rules see every kind of space as a plain one; lengths, hence offsets, are kept
+    text = text.translate(_SPACES)
     # a quotation running over several paragraphs is handled paragraph by paragraph: each
     # piece may carry its own attribution ("X said: “A.\n\n“B,” he added.")
     qspans, parent = _paragraph_pieces(text, quote_spans(text))
@@ -295,6 +314,10 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
         return text[s:e], s, e
 
     paras = paragraphs(text)
+    para_starts = [s for s, _ in paras]
+
+    def paras_start(pos: int) -> int:
+        return para_starts[max(0, bisect.bisect_right(para_starts, pos) - 1)] if paras else 0
 
     def sent_end(pos: int) -> int:
         return sents[sent_at(pos)][1]
@@ -322,6 +345,9 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
         same = [k for k in range(len(qspans)) if parent[k] == parent[qi] and k in attributed]
         before = [k for k in same if k < qi]
         pick = before[-1] if before else (same[0] if same else None)
+        if not before and text[paras_start(qspans[qi][0]):qspans[qi][0]].strip():
+            # “A,” X said. “B …¶“C,” Y said.: B carries on X's attribution (pass 3), not C's
+            pick = None
         if pick is not None:
             spk, cue, attr_end = attributed[pick]
             attributed[qi] = (spk, cue, max(attr_end, qspans[qi][1]))
@@ -412,17 +438,23 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
                                    _has_marks(text[cs:ce])), max(p.end, ce)))
 
     # 3. quotations that carry on an attribution: "“…,” he said. “…”", "X said Y.\n\n“…”" -----
-    ends: list[tuple[int, tuple]] = []  # (attribution end, (speaker, cue, direct content?))
+    # (attribution end, rank, (speaker, cue)): where two end together ("“A,” X said, noting
+    # that …"), the quotation's own attribution (rank 1) outranks the indirect one
+    ends: list[tuple[int, int, tuple]] = []
     for qi, (spk, cue, attr_end) in attributed.items():
-        ends.append((max(attr_end, qspans[qi][1]), (spk, cue)))
+        ends.append((max(attr_end, qspans[qi][1]), 1, (spk, cue)))
     for q, attr_end in indirect:
         lemma = next((FORM_TO_LEMMA[w] for w in q.cue.lower().split() if w in FORM_TO_LEMMA),
                      "")
         if lemma not in _CARRY_ON:
             continue
-        if not text[q.end:attr_end].strip(" .,;:!?”\"’'"):  # content runs to its sentence end
-            ends.append((attr_end, ((q.speaker, q.speaker_start, q.speaker_end), q.cue)))
-    ends.sort(key=lambda x: x[0])
+        rest = text[q.end:attr_end]
+        # the content runs to its sentence end, or only its attribution follows ("Y, X said.")
+        if not rest.strip(" .,;:!?”\"’'") or (
+                q.end <= q.speaker_start and q.speaker_end < attr_end and len(rest) < 80 and
+                not re.search(r"[,;:]\s*\S", text[q.speaker_end:attr_end].rstrip(" .!?"))):
+            ends.append((attr_end, 0, ((q.speaker, q.speaker_start, q.speaker_end), q.cue)))
+    ends.sort(key=lambda x: x[:2])
     covered = [(q.start, q.end) for q, _ in indirect]
     for qi, (qs, qe) in enumerate(qspans):
         if qi in attributed or not re.search(r"\w", text[qs:qe]):
@@ -432,18 +464,18 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
             # "“The risk,” said X, an economist at …, “is that …”"
             spk, cue, _ = attributed[qi - 1]
             attributed[qi] = (spk, cue, qe)
-            bisect.insort(ends, (qe, (spk, cue)), key=lambda x: x[0])
+            bisect.insort(ends, (qe, 1, (spk, cue)), key=lambda x: x[:2])
             continue
         if any(s <= qs and qe <= e for s, e in covered):
             continue
-        k = bisect.bisect_right([e for e, _ in ends], qs) - 1
+        k = bisect.bisect_right([e for e, _, _ in ends], qs) - 1
         if k < 0:
             continue
-        end, (spk, cue) = ends[k]
+        end, _, (spk, cue) = ends[k]
         if text[end:qs].strip():
             continue
         attributed[qi] = (spk, cue, qe)
-        bisect.insort(ends, (qe, (spk, cue)), key=lambda x: x[0])
+        bisect.insort(ends, (qe, 1, (spk, cue)), key=lambda x: x[:2])
 
     quotes: list[Quote] = [
         Quote(spk[0], spk[1], spk[2], cue, text[qspans[qi][0]:qspans[qi][1]], qspans[qi][0],
@@ -462,7 +494,14 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
 
     quotes = _dedupe(quotes, direct_spans)
     _resolve(quotes, text, parsed)
+    for q in quotes:
+        q.content = original[q.start:q.end]
+        q.speaker = original[q.speaker_start:q.speaker_end]
     return quotes
+
+
+_SPACES = str.maketrans({c: " " for c in "\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                         "\u2007\u2008\u2009\u200a\u202f\u205f\u3000"})
 
 
 def _paragraph_pieces(text: str, spans):
@@ -525,6 +564,8 @@ def _after_frame(text, qs, qe, next_qs, sents, sent_at, parsed, is_cue, speaker_
             break
         if is_cue(t) and t.lower_ != "according":
             spk = speaker_of(p, t)
+            if spk is None and n == 1:
+                spk = _inverted_speaker(text, p, t)
             # past a dozen words, only when the speaker starts right after the quotation:
             # "“…,” Sarah Warbelow, legal director for the group, said in a statement."
             if spk is None or (n > 14 and text[qe:spk[1]].strip(" ,")):
@@ -546,6 +587,22 @@ def _after_frame(text, qs, qe, next_qs, sents, sent_at, parsed, is_cue, speaker_
                 return (si, t.i), spk, _cue_text(t, text, p.off)[0], send
             break
     return None
+
+
+def _inverted_speaker(text, p, v):
+    """“…,” said X, …: the words after the cue up to a comma, when the parser gave the verb
+    no subject ("said David Brock, a confidant who heads the PAC Correct the Record")."""
+    doc = v.doc
+    toks = []
+    for t in doc[v.i + 1:]:
+        if t.is_punct or t.dep_ in ("relcl", "acl") or t.lower_ in ("who", "which", "that"):
+            break
+        toks.append(t)
+    if not toks or len(toks) > 6 or not (toks[0].text[:1].isupper() or toks[0].tag_ == "DT") \
+            or not any(t.tag_.startswith("NN") for t in toks):
+        return None
+    s, e = _char_span(doc, toks[0].i, toks[-1].i, p.off)
+    return text[s:e], s, e
 
 
 def _before_frame(text, qs, qe, prev_qe, sents, sent_at, parsed, is_cue, speaker_of):
@@ -653,6 +710,7 @@ def _according(v):
     return src, rng
 
 
+_LOOSE_DEPS = ("dep", "parataxis", "intj", "dobj", "nsubj", "csubj", "attr", "acomp", "oprd")
 _RIGHT_DEPS = {"dobj", "dative", "prep", "xcomp", "ccomp", "oprd", "attr", "acomp"}
 # prepositions that introduce circumstances, not what was said ("said on Monday")
 _CIRCUMSTANCE = {"in", "at", "during", "after", "before", "since", "through", "throughout",
@@ -669,6 +727,7 @@ _CUT_WORDS = {"while", "whereas", "adding", "noting", "saying",
               "stating", "calling", "according", "referring", "citing", "explaining"}
 _DASHES = {"—", "–", "--", "-"}
 _CUT_VBG = True
+_COMMENT_DEPS = ("appos", "npadvmod", "dobj")
 
 
 def _cut_tail(doc, rng, quotes_at):
@@ -694,7 +753,11 @@ def _cut_tail(doc, rng, quotes_at):
         if t.text == "," and nxt.lower_ in ("and", "but") and i + 2 <= hi and \
                 doc[i + 2].lower_ in FORM_TO_LEMMA and _is_verb(doc[i + 2]):
             nxt = doc[i + 2]  # ", and added …": another attribution starts
-        if nxt.lower_ in _CUT_WORDS or (_CUT_VBG and
+        # "… by the plan — a modest boost for Obama", "…, an acknowledgment that …": the
+        # writer's own comment on what was said
+        comment = nxt.lower_ in ("a", "an") and nxt.dep_ == "det" and \
+            nxt.head.dep_ in _COMMENT_DEPS and nxt.head.head.i < i
+        if comment or nxt.lower_ in _CUT_WORDS or (_CUT_VBG and
                 nxt.tag_ == "VBG" and nxt.dep_ in ("advcl", "acl", "xcomp", "conj", "dep")):
             cut = _trimmed(doc[lo:i + 1]) if closing else _trimmed(doc[lo:i])
             if cut is not None:
@@ -742,6 +805,16 @@ def _content_range(v, lemma: str):
             rng = _trimmed(doc[lo:h.right_edge.i + 1])
         if rng and rng[1] - rng[0] >= 2:
             return rng
+    # "Those who take on debt struggle, even with a "good" job, he said.": what was said is
+    # parsed as a loose dependent of the saying verb
+    subj = next((c for c in v.lefts if c.dep_ in _SUBJ), None)
+    if subj is not None and subj.left_edge.i > 0 and doc[subj.left_edge.i - 1].text == "," \
+            and not any(c.dep_ in _RIGHT_DEPS for c in v.rights):
+        lead = [c for c in v.lefts if c.i < subj.i and c.dep_ in _LOOSE_DEPS]
+        if lead:
+            rng = _trimmed(doc[lead[0].left_edge.i:subj.left_edge.i])
+            if rng and rng[1] - rng[0] >= 2:
+                return rng
     if lemma in CLAUSE_ONLY:
         if lemma in XCOMP_OK:
             x = next((c for c in v.rights if c.dep_ == "xcomp"), None)

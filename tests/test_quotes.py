@@ -276,6 +276,31 @@ def test_a_writers_comment_after_a_dash_is_not_what_was_said(extract):
     assert q.content == "he was “encouraged” by the plan"
 
 
+@pytest.mark.parametrize("text, speaker", [
+    ("IOWA POLLS NOT WRONG, JUST EARLY - Mark Blumenthal and Jon Cohen: “The polls ended too "
+     "early.”", "Mark Blumenthal and Jon Cohen"),
+    ("Not all panels are equal. From the report: “Samples with weighting did better.”",
+     "the report"),
+    ('Rep. Trey Gowdy (R-S.C.):"Who told you that?"', "Rep. Trey Gowdy"),
+])
+def test_name_colon_quotation(extract, text, speaker):
+    [q] = [q for q in extract(text) if q.direct]
+    assert q.speaker == speaker and q.cue == ":" and q.content.startswith(("“", '"'))
+
+
+def test_circumstances_after_a_closed_quotation_are_not_content(extract):
+    q = _find(extract("Sanders had previously said, “We’ll see,” when asked whether he would "
+                      "raise money."), "We’ll see")
+    assert q.content == "“We’ll see,”"
+
+
+def test_a_quotation_after_a_colon_takes_the_attribution_after_it(extract):
+    text = ('At the time, Trump seemed to suggest he had silenced her: "She signed a '
+            'confidentiality agreement," he told the New York Times.')
+    q = _find(extract(text), "She signed")
+    assert q.content == '"She signed a confidentiality agreement,"' and q.cue == "told"
+
+
 # -- indirect attributions -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, speaker, content", [

@@ -535,8 +535,9 @@ def _after_frame(text, qs, qe, next_qs, sents, sent_at, parsed, is_cue, speaker_
     so, si = sent_at(qs), sent_at(qe - 1)
     # the quotation must open its sentence; "America needs leaders “who …,” Clinton said"
     # is a mixed quote, left to the indirect pass
-    if so == si and text[sents[so][0]:qs].strip(" \t\n—–-―•*"):
-        return None
+    pre = text[sents[so][0]:qs]
+    if so == si and pre.strip(" \t\n—–-―•*") and not pre.rstrip().endswith(":"):
+        return None  # (after a colon the quotation starts afresh: "… his wife: “…,” he said")
     send = sents[si][1]
     if sents[si][1] <= qe and si + 1 < len(sents):
         return None  # the sentence ended inside the quotation: “… .” He said …
@@ -587,6 +588,13 @@ def _after_frame(text, qs, qe, next_qs, sents, sent_at, parsed, is_cue, speaker_
                 return (si, t.i), spk, _cue_text(t, text, p.off)[0], send
             break
     return None
+
+
+_NAME_WORD = r"(?:[A-Z][\w.’'-]*|and|of|de|van|von|al|bin)"
+_COLON_NAME = re.compile(
+    r"(?:^|\s[-–—]+\s*|\b(?:[Mm]ore )?[Ff]rom\s+)"
+    r"((?:the\s+)?[A-Z][\w.’'-]*(?:\s+" + _NAME_WORD + r"){0,5}|the\s+[a-z]+)"
+    r"(?:\s*\([^()]{1,30}\))?\s*:\s*$")
 
 
 def _inverted_speaker(text, p, v):
@@ -642,6 +650,10 @@ def _before_frame(text, qs, qe, prev_qe, sents, sent_at, parsed, is_cue, speaker
         if v is None:
             # "Republican pollster Daron Shaw: “…”", "She addressed the crowd again: “…”"
             pre = text[p.start:qs] if sj == so else text[p.start:p.end]
+            m = _COLON_NAME.search(pre)
+            if m:  # "HEADLINE - Mark Blumenthal and Jon Cohen: “…”", "More from the report: “…”"
+                a, b = p.start + m.start(1), p.start + m.end(1)
+                return (sj, None), (text[a:b], a, b), ":", sents[sent_at(qe - 1)][1]
             if pre.rstrip().endswith(":"):
                 root = next((t for t in p.doc if t.dep_ == "ROOT"), None)
                 colon = [t for t in p.doc if t.text == ":" and p.off + t.idx < qs]
@@ -728,6 +740,7 @@ _CUT_WORDS = {"while", "whereas", "adding", "noting", "saying",
 _DASHES = {"—", "–", "--", "-"}
 _CUT_VBG = True
 _COMMENT_DEPS = ("appos", "npadvmod", "dobj")
+_CIRCUMSTANCE_AFTER_QUOTE = {"when", "after", "before", "as", "during", "in", "on", "at"}
 
 
 def _cut_tail(doc, rng, quotes_at):
@@ -757,6 +770,10 @@ def _cut_tail(doc, rng, quotes_at):
         # writer's own comment on what was said
         comment = nxt.lower_ in ("a", "an") and nxt.dep_ == "det" and \
             nxt.head.dep_ in _COMMENT_DEPS and nxt.head.head.i < i
+        if closing and nxt.lower_ in _CIRCUMSTANCE_AFTER_QUOTE:
+            cut = _trimmed(doc[lo:i + 1])  # "said, “We’ll see,” when asked whether …"
+            if cut is not None:
+                return cut
         if comment or nxt.lower_ in _CUT_WORDS or (_CUT_VBG and
                 nxt.tag_ == "VBG" and nxt.dep_ in ("advcl", "acl", "xcomp", "conj", "dep")):
             cut = _trimmed(doc[lo:i + 1]) if closing else _trimmed(doc[lo:i])

@@ -301,6 +301,40 @@ def test_a_quotation_after_a_colon_takes_the_attribution_after_it(extract):
     assert q.content == '"She signed a confidentiality agreement,"' and q.cue == "told"
 
 
+def test_participle_cue_speaks_for_the_sentence_subject(extract):
+    """The parser hangs "telling" under the quotation; the speaker is still Clinton."""
+    q = _find(extract("Clinton seemed ready to riff on the incident in Iowa, telling the crowd, "
+                      "“Some people get a little carried away, have you noticed that?”"),
+              "carried away")
+    assert q.speaker == "Clinton" and q.direct
+
+
+def test_that_clause_parsed_as_adverbial_is_content(extract):
+    text = ("The neurosurgeon has provided no details, saying in his statement only that he "
+            "was “refining some operational practices.”")
+    q = _find(extract(text), "refining")
+    assert q.speaker == "The neurosurgeon" and q.content.endswith("practices.”")
+
+
+def test_invisible_marks_before_a_quotation(extract):
+    text = "Fans wrote in.\n\n\u202a”Isis will burn for it!!! Thanks Sarah!!!” wrote Pete Hidalgo."
+    q = _find(extract(text), "Isis will burn")
+    assert q.speaker == "Pete Hidalgo" and q.content.startswith("”Isis")
+
+
+def test_a_discourse_word_before_the_quotation(extract):
+    q = _find(extract('Yet, "it is hard to make a causal link," added Zarate, a former adviser.'),
+              "causal link")
+    assert q.content == '"it is hard to make a causal link,"' and q.speaker == "Zarate"
+
+
+def test_a_clause_coordinated_with_the_cue_belongs_to_the_content(extract):
+    q = _find(extract("She said she had no plans to yell anything, but when Trump mentioned "
+                      "Cruz, it just happened."), "no plans")
+    assert q.content == "she had no plans to yell anything, but when Trump mentioned Cruz, " \
+                        "it just happened"
+
+
 # -- indirect attributions -------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, speaker, content", [

@@ -179,6 +179,19 @@ def _subject(v):
     return None, v
 
 
+def _participle_subject(v):
+    """"Clinton seemed ready, telling the crowd, “…”": a participle after a comma speaks
+    for the subject of the sentence, also when the parser hung it under the quotation."""
+    doc = v.doc
+    if v.tag_ != "VBG" or v.i == 0 or doc[v.i - 1].text != ",":
+        return None
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.i >= v.i:
+        return None
+    return min((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), default=None,
+               key=lambda c: abs(c.i - root.i))
+
+
 def _left_subject(v):
     """The noun phrase before a subjectless cue verb, when the parser hung it elsewhere:
     "…'s team, a White House official who spoke anonymously said …", "Col. Steven H.
@@ -303,6 +316,8 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
 
     def speaker_of(p: _Parsed, v):
         subj, _ = _subject(v)
+        if subj is None or in_quote(p.off + subj.idx) >= 0:
+            subj = _participle_subject(v)
         if subj is None:
             return None
         rng = _speaker_tokens(subj)
@@ -500,8 +515,12 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
     return quotes
 
 
+# spaces of every width, and the invisible marks (zero-width, bidi controls, BOM) that web
+# copy leaves before quotation marks
 _SPACES = str.maketrans({c: " " for c in "\xa0\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-                         "\u2007\u2008\u2009\u200a\u202f\u205f\u3000"})
+                         "\u2007\u2008\u2009\u200a\u202f\u205f\u3000\u200b\u200c\u200d"
+                         "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
+                         "\u2069\ufeff"})
 
 
 def _paragraph_pieces(text: str, spans):
@@ -535,7 +554,7 @@ def _after_frame(text, qs, qe, next_qs, sents, sent_at, parsed, is_cue, speaker_
     so, si = sent_at(qs), sent_at(qe - 1)
     # the quotation must open its sentence; "America needs leaders “who …,” Clinton said"
     # is a mixed quote, left to the indirect pass
-    pre = text[sents[so][0]:qs]
+    pre = _DISCOURSE.sub("", text[sents[so][0]:qs])  # "Yet, “…,” added X"
     if so == si and pre.strip(" \t\n—–-―•*") and not pre.rstrip().endswith(":"):
         return None  # (after a colon the quotation starts afresh: "… his wife: “…,” he said")
     send = sents[si][1]
@@ -595,6 +614,10 @@ _COLON_NAME = re.compile(
     r"(?:^|\s[-–—]+\s*|\b(?:[Mm]ore )?[Ff]rom\s+)"
     r"((?:the\s+)?[A-Z][\w.’'-]*(?:\s+" + _NAME_WORD + r"){0,5}|the\s+[a-z]+)"
     r"(?:\s*\([^()]{1,30}\))?\s*:\s*$")
+
+
+_DISCOURSE = re.compile(r"^\s*(?:Yet|But|And|Still|So|Now|Then|Again|Instead|Meanwhile|Indeed|"
+                        r"However|Also|Or|Plus)\b,?\s*$")
 
 
 def _inverted_speaker(text, p, v):
@@ -797,7 +820,17 @@ def _content_range(v, lemma: str):
         c.left_edge.i > 0 and doc[c.left_edge.i - 1].lower_ in ("and", "but", "or"))]
     if ccomp:
         c = ccomp[0] if ccomp[0].i > v.i or len(ccomp) == 1 else ccomp[-1]
-        rng = _trimmed(doc[c.left_edge.i:c.right_edge.i + 1])
+        hi = c.right_edge.i
+        if c.i > v.i:
+            # "She said she had no plans, but when Trump mentioned Cruz, it just happened":
+            # a clause the parser coordinated with the saying verb, not with what was said
+            for k in v.rights:
+                if k.dep_ == "conj" and k.i > hi and _is_verb(k) and \
+                        k.lower_ not in FORM_TO_LEMMA and \
+                        any(g.dep_ in _SUBJ for g in k.children) and \
+                        doc[k.left_edge.i - 1].lower_ in ("but", "and", ";", ","):
+                    hi = k.right_edge.i
+        rng = _trimmed(doc[c.left_edge.i:hi + 1])
         if rng and rng[1] - rng[0] >= 2:
             return rng
     has_subj = any(c.dep_ in _SUBJ for c in v.children)
@@ -813,10 +846,10 @@ def _content_range(v, lemma: str):
         if v.right_edge.i >= len(doc) - 2 and h.i < v.i:
             rng = _trimmed(doc[h.left_edge.i:left])
         else:  # parenthetical: the whole clause around it, less a leading adverbial
-            lo = h.left_edge.i
+            lo = h.left_edge.i  # ("If the law conflicts, Rubio said, …" keeps its "if")
             for c in h.lefts:
                 end = c.right_edge.i
-                if c.dep_ in ("advcl", "prep", "npadvmod", "advmod") and end + 1 < left \
+                if c.dep_ in ("advcl", "prep", "npadvmod", "advmod") and end + 2 < left \
                         and doc[end + 1].text == ",":
                     lo = end + 2
             rng = _trimmed(doc[lo:h.right_edge.i + 1])
@@ -832,6 +865,14 @@ def _content_range(v, lemma: str):
             rng = _trimmed(doc[lead[0].left_edge.i:subj.left_edge.i])
             if rng and rng[1] - rng[0] >= 2:
                 return rng
+    # "saying in his statement only that he was “refining …”": a that-clause the parser
+    # took for an adverbial one
+    that = next((c for c in v.rights if c.dep_ in ("advcl", "dep", "xcomp") and any(
+        g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+    if that is not None:
+        rng = _trimmed(doc[that.left_edge.i:that.right_edge.i + 1])
+        if rng and rng[1] - rng[0] >= 2:
+            return rng
     if lemma in CLAUSE_ONLY:
         if lemma in XCOMP_OK:
             x = next((c for c in v.rights if c.dep_ == "xcomp"), None)

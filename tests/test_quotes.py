@@ -456,9 +456,9 @@ def test_gold_reads_the_first_annotator_and_marks_direct():
 
 @pytest.mark.skipif(not (POLNEAR / "dev.jsonl").is_file(), reason="PolNeAR data not present")
 def test_polnear_dev_sample_scores(nlp):
-    """The first 20 dev articles (measured: direct F1 0.78, all F1 0.65, speaker 0.92)."""
+    """The first 20 dev articles (measured: direct F1 0.80, all F1 0.66, speaker 0.93)."""
     from assistant.quotes import extract_quotes
     res = evaluate(load_split("dev", 20), lambda t: _checked(t, extract_quotes(t, nlp)))
-    assert res["direct"].f1 >= 0.72
-    assert res["all"].f1 >= 0.60
+    assert res["direct"].f1 >= 0.75
+    assert res["all"].f1 >= 0.62
     assert res["speaker_acc"] >= 0.88

@@ -436,12 +436,16 @@ def _top(scores: np.ndarray, n: int) -> list[int]:
 
 
 def hits_json(query: str, hits: Iterable[Hit]) -> dict[str, Any]:
-    """{"query", "hits": [{"rank", "article_id", "title", "published", "score", "text",
-    "start", "end"}]}; score is the fused relevance (the cosine where there is none)."""
+    """{"query", "hits": [{"rank", "article_id", "title", "url", "published", "score",
+    "similarity", "text", "start", "end"}]}, the one form of `assistant search --json` and
+    GET /api/search: score is the fused relevance the ranking used (the cosine where there is
+    none), similarity the passage's cosine to the query."""
     return {"query": query, "hits": [
-        {"rank": r, "article_id": h.article_id, "title": h.title, "published": h.published,
-         "score": float(getattr(h, "relevance", None) or h.score), "text": h.text,
-         "start": h.start, "end": h.end} for r, h in enumerate(hits, 1)]}
+        {"rank": r, "article_id": h.article_id, "title": h.title, "url": h.url,
+         "published": h.published,
+         "score": round(float(getattr(h, "relevance", 0.0) or h.score), 4),
+         "similarity": round(float(h.score), 4), "text": h.text, "start": h.start,
+         "end": h.end} for r, h in enumerate(hits, 1)]}
 
 
 def search_batch(search, lines: Iterable[str], k: int = 5, since=None, until=None,

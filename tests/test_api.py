@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from assistant.config import get_settings
 from assistant.core import Assistant
+from assistant.retrieve import hits_json
 from assistant.server import create_app
 from tests.conftest import SEEDS_DIR
 
@@ -114,8 +115,9 @@ def test_search_articles_and_one_article(make, lib):
     hits = c.get("/api/search", params={"q": "Obama Putin", "k": 3}).json()
     assert hits["query"] == "Obama Putin" and 1 <= len(hits["hits"]) <= 3
     h = hits["hits"][0]
-    assert {"rank", "article_id", "title", "published", "score", "text", "start",
-            "end"} <= set(h) and h["rank"] == 1
+    # the same form as `assistant search --json`: one serialiser for both
+    assert h == hits_json("Obama Putin", lib.search("Obama Putin", 3))["hits"][0]
+    assert h["rank"] == 1
     article = c.get(f"/api/articles/{h['article_id']}").json()
     assert article["text"][h["start"]:h["end"]] == h["text"]
 

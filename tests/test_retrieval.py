@@ -256,8 +256,9 @@ def test_hits_json_is_the_stable_contract(corpus):
     assert set(out) == {"query", "hits"}
     assert [h["rank"] for h in out["hits"]] == [1, 2]
     for h in out["hits"]:
-        assert set(h) == {"rank", "article_id", "title", "published", "score", "text",
-                          "start", "end"}
+        assert set(h) == {"rank", "article_id", "title", "url", "published", "score",
+                          "similarity", "text", "start", "end"}
+        assert h["score"] >= 0 and -1 <= h["similarity"] <= 1
     json.dumps(out)
 
 
@@ -413,8 +414,8 @@ def test_cli_search_and_batch_json_contract(corpus, tmp_path):
     out = json.loads(r.stdout)
     assert out["query"] == "harbour storm this week"
     assert out["hits"][0]["article_id"] == "h2022"
-    assert set(out["hits"][0]) == {"rank", "article_id", "title", "published", "score",
-                                   "text", "start", "end"}
+    assert set(out["hits"][0]) == {"rank", "article_id", "title", "url", "published",
+                                   "score", "similarity", "text", "start", "end"}
     r = run("harbour storm", "--since", "2023-01-01", "--json")
     assert [h["article_id"] for h in json.loads(r.stdout)["hits"]] == ["h2023"]
     lines = "\n".join(json.dumps(x) for x in [

@@ -37,7 +37,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..faults import translate
-from ..retrieve import visible_text
+from ..retrieve import hits_json, visible_text
 from ..types import Answer
 from .auth import Identity
 from .context import Web
@@ -233,10 +233,7 @@ def build_router(web: Web) -> APIRouter:
             hits = assistant.search(q, k, **filters)
         except ValueError as e:  # a date that is not a date
             raise HTTPException(422, str(e)) from None
-        return {"query": q, "hits": [
-            {"rank": i, "article_id": h.article_id, "title": h.title, "url": h.url,
-             "published": h.published, "score": round(float(h.score), 4), "text": h.text,
-             "start": h.start, "end": h.end} for i, h in enumerate(hits, 1)]}
+        return hits_json(q, hits)
 
     @router.get("/articles", tags=["articles"])
     def articles(q: str = Query("", max_length=200, description="Words in title, outlet, "

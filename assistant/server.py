@@ -40,7 +40,7 @@ per user: over the limit, the answer is HTTP 429 with a `Retry-After` header.
 
 class CachedEmbedder:
     """The embedder with an LRU of the vectors of short texts: questions and the sentences
-    the extractive answerer scores (up to 48 per question, ~90% of an answer's CPU). Popular
+    the extractive answerer scores (up to 24 per question, most of an answer's CPU). Popular
     articles come back in many answers; their sentences are embedded once. Long texts and
     large calls (ingest batches) pass straight through, so an ingest never flushes it."""
 

@@ -74,3 +74,33 @@ def test_rendered_answer_escapes_article_text_and_links_only_real_sources():
     assert 'href="#src-t-1"' in out and 'id="src-t-1"' in out
     assert "<mark>&lt;script&gt;" in out
     assert safe_url("https://example.com/a?b=1") and not safe_url("data:text/html,x")
+
+
+def test_extractive_embeds_only_the_pre_ranked_candidates():
+    """The sentence that answers sits past the first 24 of the passages, behind filler: it is
+    pre-ranked in by the words it shares with the question, and no more than MAX_CANDIDATES
+    sentences are embedded."""
+    from assistant.answer import extractive
+    from assistant.embed import get_embedder
+    from assistant.types import Hit
+
+    inner = get_embedder()
+
+    class Counting:  # the real embedder, counting what it is asked to embed
+        calls: list[int] = []
+
+        def embed(self, texts, progress=None):
+            self.calls.append(len(texts))
+            return inner.embed(texts, progress)
+
+    filler = " ".join(f"The committee met on day number {i} of the long session." for i in
+                      range(40))
+    answer_text = "The harbour storm destroyed forty fishing boats in Portsmouth on Monday."
+    hits = [Hit("a1", "Session", "", "2024-01-01", filler, 0, len(filler), 0.6),
+            Hit("a2", "Storm", "", "2024-01-02", answer_text, 0, len(answer_text), 0.5)]
+    question = "How many fishing boats did the harbour storm destroy?"
+    emb = Counting()
+    ans = extractive.answer(question, hits, inner.embed([question])[0], emb, min_score=0.25)
+    assert emb.calls == [extractive.MAX_CANDIDATES]
+    assert "forty fishing boats" in ans.answer
+    assert [c.article_id for c in ans.citations][:1] == ["a2"]

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
                             description="Embedded Chroma store (PersistentClient)")
     chroma_host: str = Field(default="", description="Chroma server host: switches to HttpClient")
     chroma_port: int = 8000
+    # Seconds a Chroma server may take to answer one request (a hung server is then a
+    # StoreError instead of a question that never returns); ingest writes are batches.
+    chroma_timeout: float = Field(default=60.0, gt=0)
     # "{index}" expands to a hash of index_dir: several logical indexes on one Chroma server.
     collection: str = Field(default="articles", description="Name prefix of the collections")
     embed_model_dir: str = Field(default="", description="Local ONNX model folder; default MiniLM")

@@ -3,7 +3,8 @@
 chromadb's HttpClient talks to `chroma run` over httpx and lets its transport errors through
 unchanged: `httpx.ConnectError` ("[Errno 111] Connection refused") while the server is down,
 `httpx.RemoteProtocolError` / `httpx.ReadError` when it dies during a request,
-`httpx.ReadTimeout` / `ConnectTimeout` when it hangs. All are `httpx.TransportError`. The
+`httpx.ReadTimeout` / `ConnectTimeout` when it hangs (after `chroma_timeout`: store.py sets
+it on the client, whose own default is to wait forever). All are `httpx.TransportError`. The
 client keeps no state about the connection, and collection objects hold only ids, so the
 same objects work again as soon as the server is back (same --path): nothing to reconnect.
 
@@ -36,12 +37,29 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 TRANSPORT_ERRORS = _transport_errors()
 
 
+def _timeouts() -> tuple[type[BaseException], ...]:
+    try:
+        import httpx
+
+        return (httpx.TimeoutException,)
+    except ImportError:  # pragma: no cover
+        return ()
+
+
+TIMEOUTS = _timeouts()
+
+
 def where(settings) -> str:
     return f"{settings.chroma_host}:{settings.chroma_port}"
 
 
 def unreachable(settings, error: BaseException | None = None) -> StoreError:
     """The StoreError for a Chroma server that does not answer."""
+    if isinstance(error, TIMEOUTS):
+        limit = getattr(settings, "chroma_timeout", 0)
+        return StoreError(f"the Chroma server at {where(settings)} did not answer within "
+                          f"{limit:g} s ({type(error).__name__}): check that it is not stuck "
+                          f"or overloaded, then retry")
     why = f" ({type(error).__name__}: {error})" if error is not None and str(error) else (
         f" ({type(error).__name__})" if error is not None else "")
     return StoreError(f"the Chroma server at {where(settings)} is unreachable{why}: check "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ import numpy as np
 
 from .config import Settings
 from .types import Article, Chunk, Hit, IndexedQuote
+
+log = logging.getLogger(__name__)
 
 SCHEMA = 1
 MAX_QUOTES_LISTED = 5000
@@ -90,13 +93,29 @@ def make_client(settings: Settings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_host:
         try:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
-                                       settings=chroma_settings)
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                         settings=chroma_settings)
         except Exception as e:  # chromadb raises bare ValueError/ConnectionError here
             raise StoreError(f"cannot reach the Chroma server at {settings.chroma_host}:"
                              f"{settings.chroma_port}: {e}") from e
+        _set_timeout(client, settings.chroma_timeout)
+        return client
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+def _set_timeout(client, seconds: float) -> None:
+    """chromadb's HttpClient waits forever (its httpx session has timeout=None) and offers
+    no setting for it; its session is httpx's public Client, reached through one private
+    attribute of the pinned chromadb. If a chromadb upgrade moves it, say so once."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds, connect=min(seconds, 10.0))
+    else:  # pragma: no cover - depends on the chromadb version
+        log.warning("cannot set a request timeout on this chromadb's HttpClient: a hung "
+                    "Chroma server will block queries")
 
 
 def _where_store(settings: Settings) -> str:

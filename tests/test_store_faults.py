@@ -193,6 +193,27 @@ def test_queries_fail_clearly_while_the_server_is_down_and_recover_after_restart
 # -- ingest --------------------------------------------------------------------------------------
 
 
+def test_a_hung_server_is_a_timeout_not_a_question_that_never_returns(up, tmp_path):
+    """SIGSTOP freezes the real server: it accepts connections (the kernel does) but never
+    answers. Each query gives up after ASSISTANT_CHROMA_TIMEOUT with a StoreError that says
+    so; after SIGCONT the same Assistant answers again."""
+    a = Assistant(get_settings(chroma_host="127.0.0.1", chroma_port=up.port,
+                               collection="hung", data_dir=tmp_path / "data",
+                               chroma_timeout=2))
+    assert a.ingest([SEEDS], progress=False).ok
+    before = [(h.article_id, h.start) for h in a.search("ceasefire Aleppo")]
+    up.proc.send_signal(signal.SIGSTOP)
+    try:
+        t = time.monotonic()
+        with pytest.raises(StoreError, match=rf"127\.0\.0\.1:{up.port} did not answer "
+                                             r"within 2 s.*retry"):
+            a.search("ceasefire Aleppo")
+        assert time.monotonic() - t < 20  # one timeout (plus the client's own retry), not forever
+    finally:
+        up.proc.send_signal(signal.SIGCONT)
+    assert [(h.article_id, h.start) for h in a.search("ceasefire Aleppo")] == before
+
+
 def test_ingest_cut_by_an_outage_finishes_exactly_after_restart(up, tmp_path):
     paths = corpus(tmp_path / "src")
     total = N_GENERATED + 1

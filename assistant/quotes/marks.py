@@ -6,6 +6,10 @@ quotes: a paragraph that is still open at its end continues when the next paragr
 with an opening mark (“A.\\n\\n“B.” is one quote). A quote left open at a paragraph end that
 is not continued closes there, so one stray mark never swallows the rest of the article.
 
+British style (‘…’ as the quotation marks, “…” nested inside) is read as such in an article
+that has no double marks at all (`single_style`): there ‘ opens, and ’ closes unless it is
+an apostrophe (inside a word: "It’s", or a plural possessive: "the voters’ rights").
+
 `sentences` splits text into sentence spans with a regex (paragraph breaks, then . ! ? with
 an abbreviation guard). Only the sentences that can hold an attribution are parsed later, so
 this split decides what the parser sees; it never needs to be perfect because quotations are
@@ -37,10 +41,32 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 _MARK = re.compile("''|[" + QUOTE_CHARS + "]")
+# British style: ‘ anywhere, ’ unless between letters or digits (an apostrophe)
+_SINGLE_MARK = re.compile(r"‘|’(?![A-Za-z0-9])|(?<![A-Za-z0-9])’")
+# after a plural possessive ("the voters’ rights") comes a word; after a closing ’ comes the
+# attribution or the rest of the sentence
+_AFTER_CLOSER = {"he", "she", "they", "we", "i", "it", "you", "said", "says", "say", "told",
+                 "tells", "added", "adds", "asked", "wrote", "according", "the", "a", "an",
+                 "and", "but", "or", "as", "was", "is", "were", "are", "in", "on", "at", "for",
+                 "to", "of", "with", "by", "from", "when", "while", "after", "before", "then"}
 
 
-def has_marks(s: str) -> bool:
-    return bool(_MARK.search(s))
+def single_style(text: str) -> bool:
+    """Whether the text quotes British style: ‘…’ and not a single double mark."""
+    return "‘" in text and not _MARK.search(text)
+
+
+def has_marks(s: str, single: bool = False) -> bool:
+    """Whether s carries quotation marks (with single=True, ‘ ’ count too)."""
+    return bool(_MARK.search(s)) or (single and bool(_SINGLE_MARK.search(s)))
+
+
+def _possessive(text: str, i: int) -> bool:
+    """’ after "s" and before a word that does not follow a closing mark: "voters’ rights"."""
+    if text[i] != "’" or i == 0 or text[i - 1] not in "sS":
+        return False
+    m = re.match(r" ([a-z]+)", text[i + 1:i + 20])
+    return bool(m) and m.group(1) not in _AFTER_CLOSER
 
 
 def _is_open(text: str, i: int, n: int = 1) -> bool:
@@ -49,6 +75,10 @@ def _is_open(text: str, i: int, n: int = 1) -> bool:
     c = text[i]
     before = text[i - 1] if i > 0 else " "
     after = text[i + n] if i + n < len(text) else " "
+    if c == "‘":
+        c = "“"  # British style: the same shapes, one stroke each
+    elif c == "’":
+        c = "”"
     if n == 1 and c in OPENERS:
         # “ glued to a word (or a comma) on its left and followed by a space or the end of
         # a sentence is a misused closer: ‘not,“ he said’
@@ -64,12 +94,17 @@ def _is_open(text: str, i: int, n: int = 1) -> bool:
     return False
 
 
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans (marks included) of the double-quoted passages of `text`.
+def quote_spans(text: str, single: bool = False) -> list[tuple[int, int]]:
+    """Character spans (marks included) of the double-quoted passages of `text`, or with
+    single=True of its ‘single-quoted’ ones (see `single_style`).
 
     Curly “ ”, straight " and the doubled apostrophes ('') some archives use for them.
     """
-    marks = [(m.start(), m.end() - m.start()) for m in _MARK.finditer(text)]
+    if single:
+        marks = [(m.start(), 1) for m in _SINGLE_MARK.finditer(text)
+                 if not _possessive(text, m.start())]
+    else:
+        marks = [(m.start(), m.end() - m.start()) for m in _MARK.finditer(text)]
     if not marks:
         return []
     paras = paragraphs(text)

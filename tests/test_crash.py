@@ -3,7 +3,6 @@ with no duplicate and no missing chunk, quote or keyword entry."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -18,21 +17,12 @@ from assistant.ingest.chunking import chunk_article, make_splitter
 from assistant.ingest.loaders import load_file
 from assistant.quotes import extract_quotes
 
+try:
+    from tests.town import write_town
+except ImportError:  # run from inside tests/
+    from town import write_town
+
 N = 96
-
-def corpus(path: Path) -> Path:
-    words = ("harbour council budget storm ferry school bridge market festival river museum "
-             "railway clinic library stadium").split()
-    rows = []
-    for i in range(N):
-        body = " ".join(f"{words[(i + j) % len(words)]} item {i}-{j} was discussed by officials."
-                        for j in range(40))
-        quote = f"\u201cItem {i} is ready,\u201d the mayor said. Mayor Ann Lee said item {i} was late."
-        rows.append({"id": f"art-{i:03d}", "title": f"Story {i}", "published": "2024-03-02",
-                     "text": f"Story {i} opens here. {quote}\n\n{body}"})
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    return path
-
 
 def ingest_cmd(src: Path, index: Path) -> list[str]:
     return [sys.executable, "-m", "assistant.cli", "ingest", str(src), "--index", str(index),
@@ -40,7 +30,7 @@ def ingest_cmd(src: Path, index: Path) -> list[str]:
 
 
 def test_kill_9_mid_ingest_then_rerun_completes_exactly(tmp_path):
-    src = corpus(tmp_path / "big.jsonl")
+    src = write_town(tmp_path / "big.jsonl", N, sentences=40, prefix="art")
     index = tmp_path / "index"
     proc = subprocess.Popen(ingest_cmd(src, index), stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})

@@ -11,7 +11,6 @@ a fresh collection: same articles, versions, chunk and quote ids, nothing double
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -30,9 +29,11 @@ from assistant.store import StoreError
 try:
     from tests.chroma_server import ChromaServer
     from tests.store_mode import SERVER
+    from tests.town import write_town
 except ImportError:  # run from inside tests/
     from chroma_server import ChromaServer
     from store_mode import SERVER
+    from town import write_town
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"
@@ -48,20 +49,7 @@ pytestmark = [
 
 def corpus(folder: Path) -> list[Path]:
     """seeds/ plus small generated articles (one or two chunks and a quote each)."""
-    words = ("harbour council budget storm ferry school bridge market festival river museum "
-             "railway clinic library stadium").split()
-    rows = []
-    for i in range(N_GENERATED):
-        body = " ".join(f"The {words[(i + j) % len(words)]} plan {i}-{j} was debated again."
-                        for j in range(12))
-        rows.append({"id": f"gen-{i:03d}", "title": f"Town story {i}",
-                     "published": f"2024-03-{1 + i % 28:02d}",
-                     "text": f"Town story {i} begins. \u201cPlan {i} is on time,\u201d the mayor "
-                             f"said. Councillor Ruth Ode said plan {i} was late.\n\n{body}"})
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "town.jsonl"
-    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    return [SEEDS, path]
+    return [SEEDS, write_town(folder / "town.jsonl", N_GENERATED, sentences=12, prefix="gen")]
 
 
 def unreachable(server: ChromaServer) -> str:

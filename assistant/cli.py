@@ -18,10 +18,14 @@ def _assistant(args):
 
 def cmd_ingest(args) -> int:
     progress = False if args.quiet else (True if args.progress else None)
-    report = _assistant(args).ingest(args.paths, progress=progress)
+    a = _assistant(args)
+    report = a.ingest(args.paths, progress=progress)
     for where, reason in report.errors:
         print(f"error: {where}: {reason}", file=sys.stderr)
     print(report.summary())
+    if a.settings.extract_quotes and (stale := a.stats()["quotes_outdated"]):
+        print(f"note: {stale} article(s) have quotes from older extraction rules (or none); "
+              f"`assistant quotes --rebuild` extracts them again", file=sys.stderr)
     return 0 if report.ok else 1
 
 
@@ -179,6 +183,9 @@ def cmd_articles_stats(args) -> int:
     size = "n/a (server)" if stats["bytes"] is None else f"{stats['bytes'] / 1e6:.1f} MB"
     print(f"articles {stats['articles']}\nchunks   {stats['chunks']}\n"
           f"quotes   {stats['quotes']}\nsize     {size}\nembedder {stats['embedder']}")
+    if stats["quotes_outdated"]:
+        print(f"quotes of {stats['quotes_outdated']} article(s) are from older extraction rules "
+              f"(or missing): `assistant quotes --rebuild`")
     return 0
 
 

@@ -17,6 +17,7 @@ from .config import Settings, get_settings
 from .dates import parse_date
 from .embed import Embedder, get_embedder
 from .ingest.pipeline import IngestReport, ingest, quote_extractor
+from .quotes import RULES
 from .quotes import answers as quote_answers
 from .quotes.speakers import last_name, matches
 from .retrieve import Retriever
@@ -103,7 +104,8 @@ class Assistant:
                 continue
             found = extract(article)
             vectors = self.embedder.embed([q.content for q in found])
-            self.store.replace_quotes([Prepared(article, [], None, found, vectors)])
+            self.store.replace_quotes([Prepared(article, [], None, found, vectors,
+                                                quote_rules=RULES)])
         return self.store.quotes.count()
 
     # -- quotes ----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from datetime import date, datetime, timezone
 import numpy as np
 
 from .config import Settings
+from .quotes import RULES
 from .types import Article, Chunk, Hit, IndexedQuote
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Prepared:
     vectors: np.ndarray
     quotes: list = field(default_factory=list)  # assistant.quotes.Quote
     quote_vectors: np.ndarray | None = None
+    quote_rules: int = 0  # the extraction rules that found `quotes`; 0: not extracted
 
 
 @dataclass
@@ -174,8 +176,13 @@ class Store:
         if not self.settings.chroma_host and self.settings.index_dir.is_dir():
             size = sum(p.stat().st_size for p in self.settings.index_dir.rglob("*")
                        if p.is_file())
-        return {"articles": self.articles.count(), "chunks": self.chunks.count(),
-                "quotes": self.quotes.count(), "bytes": size, "embedder": self.embed_model}
+        articles = self.articles.count()
+        current = len(self.articles.get(where={"quote_rules": RULES}, include=[])["ids"]) \
+            if articles else 0
+        return {"articles": articles, "chunks": self.chunks.count(),
+                "quotes": self.quotes.count(), "bytes": size, "embedder": self.embed_model,
+                # articles whose quotes older rules found, or none did: `quotes --rebuild`
+                "quotes_outdated": articles - current}
 
     def article_info(self, ids: Iterable[str]) -> dict[str, ArticleInfo]:
         ids = list(dict.fromkeys(ids))
@@ -355,7 +362,7 @@ class Store:
                             "authors": json.dumps(article.authors), "outlet": article.outlet,
                             "source": article.source, "version": article.version,
                             "chunks": len(chunks), "quotes": len(p.quotes),
-                            "ingested_at": now})
+                            "quote_rules": p.quote_rules, "ingested_at": now})
         self.articles.upsert(ids=a_ids, embeddings=a_embs, documents=a_docs, metadatas=a_metas)
         for p in items:
             self._delete_chunks(p.article.id, keep_version=p.article.version)
@@ -380,6 +387,13 @@ class Store:
             a = p.article
             self.quotes.delete(where={"$and": [{"article_id": a.id}, {"version": a.version},
                                                {"n": {"$gte": len(p.quotes)}}]})
+        if items:  # the article records say which rules found their quotes
+            got = self.articles.get(ids=[p.article.id for p in items], include=["metadatas"])
+            new = {p.article.id: p for p in items}
+            metas = [{**m, "quotes": len(new[i].quotes), "quote_rules": new[i].quote_rules}
+                     for i, m in zip(got["ids"], got["metadatas"])]
+            if got["ids"]:
+                self.articles.update(ids=got["ids"], metadatas=metas)
 
     def delete_article(self, article_id: str) -> bool:
         if not self.articles.get(ids=[article_id], include=[])["ids"]:

@@ -133,6 +133,36 @@ def test_quote_extraction_can_be_switched_off(tmp_path):
                                extract_quotes=False))
     a.ingest([SEEDS], progress=False)
     assert a.stats()["quotes"] == 0 and a.stats()["chunks"] > 0
+    assert a.stats()["quotes_outdated"] == a.stats()["articles"]  # none extracted yet
+
+
+def test_quotes_from_older_rules_say_so_until_rebuilt(tmp_path):
+    """An index whose quotes older extraction rules found (as after an upgrade) says so in
+    its stats, the CLI says what to run, and `quotes --rebuild` brings it up to date."""
+    from assistant.quotes import RULES
+
+    index = tmp_path / "index"
+    a = Assistant(get_settings(index_dir=index, data_dir=tmp_path / "data"))
+    a.ingest([SEEDS], progress=False)
+    assert a.stats()["quotes_outdated"] == 0
+    got = a.store.articles.get(include=["metadatas"])
+    assert {m["quote_rules"] for m in got["metadatas"]} == {RULES}
+    a.store.articles.update(ids=got["ids"], metadatas=[{**m, "quote_rules": RULES - 1}
+                                                       for m in got["metadatas"]])
+    assert a.stats()["quotes_outdated"] == len(got["ids"]) >= 1
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "assistant.cli", *args, "--index",
+                               str(index)], capture_output=True, text=True, timeout=300)
+
+    out = cli("articles", "stats")
+    assert out.returncode == 0 and "older extraction rules" in out.stdout
+    assert "quotes --rebuild" in out.stdout
+    before = a.stats()["quotes"]
+    assert a.rebuild_quotes(progress=False) == before
+    assert a.stats()["quotes_outdated"] == 0
+    out = cli("articles", "stats")
+    assert "older extraction rules" not in out.stdout
 
 
 def test_who_said_answer_renders_as_a_speaker_list_and_escapes_names(seeded):

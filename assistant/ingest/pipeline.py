@@ -14,6 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..embed import Embedder
+from ..quotes import RULES
 from ..store import Prepared, Store
 from ..types import Article, Chunk
 from .chunking import chunk_article, make_splitter
@@ -181,7 +182,8 @@ def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: S
                     except ValueError as e:  # one odd article must not stop the run
                         failed(a, f"could not chunk: {e}")
                         continue
-                    batch.append(Prepared(a, chunks, None, extract(a) if extract else []))
+                    batch.append(Prepared(a, chunks, None, extract(a) if extract else [],
+                                          quote_rules=RULES if extract else 0))
                 if batch and not put(chunked_q, batch):
                     return
         except BaseException as e:  # noqa: BLE001 - handed to the main thread

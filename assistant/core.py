@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +19,7 @@ from .ingest.pipeline import IngestReport, ingest, quote_extractor
 from .quotes import RULES
 from .quotes import answers as quote_answers
 from .quotes.speakers import last_name, matches
-from .retrieve import Retriever
+from .retrieve import Retriever, visible_text
 from .store import ArticleInfo, Prepared, Store, published_ts
 from .types import Answer, Article, Hit, IndexedQuote
 
@@ -225,7 +224,7 @@ class Assistant:
         """conversation: an id whose history is read and extended; history: turns held by
         the caller (a Gradio chat). Either makes a follow-up standalone before retrieval.
         since/until: only articles published in that range (YYYY-MM-DD, YYYY-MM, YYYY)."""
-        typed = clean_question(question)
+        typed = visible_text(question)
         if (refused := self._refusal(typed, question)) is not None:
             return refused
         question, hits, fallback = self._prepare(typed, conversation, history, since, until)
@@ -239,7 +238,7 @@ class Assistant:
                    until: str | None = None) -> Iterator[str | Answer]:
         """Text pieces as they are ready, then the final Answer (citations attached), which
         supersedes the pieces (quote flags, or the extractive fallback after a fault)."""
-        typed = clean_question(question)
+        typed = visible_text(question)
         if (refused := self._refusal(typed, question)) is not None:
             yield refused
             return
@@ -253,12 +252,3 @@ class Assistant:
             if isinstance(piece, Answer) and conversation:
                 self.conversations.add(conversation, typed, piece, standalone=question)
             yield piece
-
-
-def clean_question(question: str) -> str:
-    """The question as one line of visible text: control and format characters (NUL,
-    zero-width, direction marks) and lone surrogates (undecodable bytes) go, runs of
-    whitespace become one space."""
-    kept = "".join(" " if ch.isspace() else ch for ch in str(question or "")
-                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
-    return " ".join(kept.split())

@@ -111,12 +111,21 @@ def _ts(d: date) -> int:
 def visible_text(text: str) -> str:
     """text as one line of visible characters: control, format (NUL, zero-width, direction
     marks) and lone surrogate code points (undecodable bytes) go, runs of whitespace become
-    one space. The same cleaning as the Assistant's questions."""
+    one space: how the Assistant reads a question and the retriever a query."""
     text = str(text or "")
     if not text.isascii() or not text.isprintable():
         text = "".join(" " if ch.isspace() else ch for ch in text
                        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     return " ".join(text.split())
+
+
+def without_surrogates(text: str) -> str:
+    """text less its lone surrogates: an undecodable byte of argv, or a "\\ud800" that JSON
+    can carry, is no character (it could not be tokenized, stored, nor written as UTF-8)."""
+    text = str(text)
+    if text.isascii():
+        return text
+    return "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
 
 
 def make_query(question: str, since=None, until=None, as_of=None,
@@ -165,11 +174,8 @@ class Retriever:
         self.keyword = keyword or KeywordIndex(store, keyword_cache_path(store), check_every)
 
     def embed_query(self, question: str) -> np.ndarray:
-        # A lone surrogate (an undecodable byte of argv, a "\ud800" in JSON) is no text to
-        # the tokenizer, which would raise TypeError.
-        if not str(question).isascii():
-            question = "".join(ch for ch in str(question) if not "\ud800" <= ch <= "\udfff")
-        return self.embedder.embed([question])[0]
+        # the tokenizer raises TypeError on a lone surrogate
+        return self.embedder.embed([without_surrogates(question)])[0]
 
     def refresh(self, force: bool = True) -> bool:
         """Bring the keyword index in line with Chroma (call after ingest or delete, and at

@@ -37,7 +37,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..faults import translate
-from ..retrieve import hits_json, visible_text
+from ..retrieve import hits_json, visible_text, without_surrogates
 from ..types import Answer
 from .auth import Identity
 from .context import Web
@@ -78,15 +78,6 @@ def check_dates(*values: str | None) -> None:
 
 def sse(event: str, data) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-def without_surrogates(text: str) -> str:
-    """text less its lone surrogates: JSON can carry "\\ud800" but it is no character
-    (it could not be tokenized, stored, nor written back as UTF-8). The Assistant drops them
-    like the other invisible characters of a question; this makes sure of it."""
-    if text.isascii():
-        return text
-    return "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
 
 
 def utf8_safe(data):

@@ -20,33 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx  # chromadb's HTTP client library (pinned in pyproject.toml)
+
 from .store import StoreError
 
-
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    kinds: list[type[BaseException]] = [ConnectionError, TimeoutError]
-    try:
-        import httpx
-
-        kinds.append(httpx.TransportError)
-    except ImportError:  # pragma: no cover - chromadb depends on httpx
-        pass
-    return tuple(kinds)
-
-
-TRANSPORT_ERRORS = _transport_errors()
-
-
-def _timeouts() -> tuple[type[BaseException], ...]:
-    try:
-        import httpx
-
-        return (httpx.TimeoutException,)
-    except ImportError:  # pragma: no cover
-        return ()
-
-
-TIMEOUTS = _timeouts()
+# every transport failure of chromadb's HttpClient, and those of them that are timeouts
+TRANSPORT_ERRORS = (ConnectionError, TimeoutError, httpx.TransportError)
+TIMEOUTS = (httpx.TimeoutException,)
 
 
 def where(settings) -> str:

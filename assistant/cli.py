@@ -23,7 +23,7 @@ def cmd_ingest(args) -> int:
     for where, reason in report.errors:
         print(f"error: {where}: {reason}", file=sys.stderr)
     print(report.summary())
-    if a.settings.extract_quotes and (stale := a.stats()["quotes_outdated"]):
+    if a.settings.extract_quotes and (stale := a.store.quotes_outdated()):
         print(f"note: {stale} article(s) have quotes from older extraction rules (or none); "
               f"`assistant quotes --rebuild` extracts them again", file=sys.stderr)
     return 0 if report.ok else 1

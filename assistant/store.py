@@ -176,13 +176,17 @@ class Store:
         if not self.settings.chroma_host and self.settings.index_dir.is_dir():
             size = sum(p.stat().st_size for p in self.settings.index_dir.rglob("*")
                        if p.is_file())
-        articles = self.articles.count()
-        current = len(self.articles.get(where={"quote_rules": RULES}, include=[])["ids"]) \
-            if articles else 0
-        return {"articles": articles, "chunks": self.chunks.count(),
+        return {"articles": self.articles.count(), "chunks": self.chunks.count(),
                 "quotes": self.quotes.count(), "bytes": size, "embedder": self.embed_model,
-                # articles whose quotes older rules found, or none did: `quotes --rebuild`
-                "quotes_outdated": articles - current}
+                "quotes_outdated": self.quotes_outdated()}
+
+    def quotes_outdated(self) -> int:
+        """Articles whose quotes older extraction rules found, or none did: what
+        `assistant quotes --rebuild` would redo."""
+        articles = self.articles.count()
+        if not articles:
+            return 0
+        return articles - len(self.articles.get(where={"quote_rules": RULES}, include=[])["ids"])
 
     def article_info(self, ids: Iterable[str]) -> dict[str, ArticleInfo]:
         ids = list(dict.fromkeys(ids))
@@ -378,22 +382,24 @@ class Store:
     def replace_quotes(self, items: list[Prepared]) -> None:
         """Re-extracted quotes of current article versions (an extractor upgrade): the new
         records replace the old ones under the same ids, surplus old ones are deleted."""
-        current = self.article_info(p.article.id for p in items)
+        if not items:
+            return
+        got = self.articles.get(ids=list(dict.fromkeys(p.article.id for p in items)),
+                                include=["metadatas"])
+        current = dict(zip(got["ids"], got["metadatas"]))
         # an ingest may have replaced the article meanwhile: its quotes are newer than ours
-        items = [p for p in items if (info := current.get(p.article.id)) is not None
-                 and info.version == p.article.version]
+        items = [p for p in items if (m := current.get(p.article.id)) is not None
+                 and m.get("version") == p.article.version]
         self._write_quotes(items)
         for p in items:
             a = p.article
             self.quotes.delete(where={"$and": [{"article_id": a.id}, {"version": a.version},
                                                {"n": {"$gte": len(p.quotes)}}]})
         if items:  # the article records say which rules found their quotes
-            got = self.articles.get(ids=[p.article.id for p in items], include=["metadatas"])
-            new = {p.article.id: p for p in items}
-            metas = [{**m, "quotes": len(new[i].quotes), "quote_rules": new[i].quote_rules}
-                     for i, m in zip(got["ids"], got["metadatas"])]
-            if got["ids"]:
-                self.articles.update(ids=got["ids"], metadatas=metas)
+            self.articles.update(
+                ids=[p.article.id for p in items],
+                metadatas=[{**current[p.article.id], "quotes": len(p.quotes),
+                            "quote_rules": p.quote_rules} for p in items])
 
     def delete_article(self, article_id: str) -> bool:
         if not self.articles.get(ids=[article_id], include=[])["ids"]:

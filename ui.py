@@ -27,7 +27,6 @@ EXAMPLES = [
 ]
 ARTICLE_COLUMNS = ["Published", "Title", "Outlet", "Chunks", "ID"]
 ARTICLES_SHOWN = 300
-ANSWERS_AT_ONCE = 4  # per page, the rest wait in line (settings.answers_limit decides)
 DRAFT_EVERY = 0.1  # seconds between two drafts of a streamed answer
 
 # Clicking [n] opens source card n of the same answer and flashes the cited sentence. Works in
@@ -234,8 +233,8 @@ def chat_panel(web: Web, *, compact: bool, source: str) -> gr.Chatbot:
     private = {"api_visibility": "private"}
     # Several people answered at once (Gradio's default is one at a time per event); the
     # REST API shares the same library calls from its own thread pool.
-    at_once = getattr(web.settings, "answers_limit", ANSWERS_AT_ONCE)
-    answering = {"show_progress": "minimal", "concurrency_limit": at_once,
+    # per page, the rest wait in line (Settings.answers_limit: docs/deploy.md "Under load")
+    answering = {"show_progress": "minimal", "concurrency_limit": web.settings.answers_limit,
                  "concurrency_id": "answer"}
     question.submit(add_question, [question, chatbot], [question, chatbot], queue=False,
                     **private).then(answer, chatbot, chatbot, api_name="respond", **answering)

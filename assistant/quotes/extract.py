@@ -136,9 +136,7 @@ def _subject(v):
         if as_ is not None and obj is not None:
             return obj, v
     for _ in range(4):
-        # the subject nearest the verb: a quotation parsed as a second subject is farther off
-        subj = min((c for c in h.children if c.dep_ in _SUBJ), default=None,
-                   key=lambda c: abs(c.i - h.i))
+        subj = _nearest_subject(h)
         if subj is not None:
             if subj.tag_ in ("WP", "WDT") and h.dep_ == "relcl":
                 return h.head, h
@@ -179,6 +177,13 @@ def _subject(v):
     return None, v
 
 
+def _nearest_subject(h, deps=_SUBJ):
+    """h's subject nearest to it: a quotation the parser took for a second subject is
+    farther off."""
+    return min((c for c in h.children if c.dep_ in deps), default=None,
+               key=lambda c: abs(c.i - h.i))
+
+
 def _participle_subject(v):
     """"Clinton seemed ready, telling the crowd, “…”": a participle after a comma speaks
     for the subject of the sentence, also when the parser hung it under the quotation."""
@@ -188,8 +193,7 @@ def _participle_subject(v):
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None or root.i >= v.i:
         return None
-    return min((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), default=None,
-               key=lambda c: abs(c.i - root.i))
+    return _nearest_subject(root, ("nsubj", "nsubjpass"))
 
 
 def _left_subject(v):

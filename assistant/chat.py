@@ -11,10 +11,8 @@ answer is stored whole (citations and their passages) so a reloaded chat still o
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import sqlite3
 import time
 import uuid
 from collections.abc import Sequence
@@ -101,28 +99,6 @@ class Conversations:
         with self._db() as db:
             return db.execute("DELETE FROM turns WHERE conversation = ?",
                               (conversation_id,)).rowcount > 0
-
-
-_ANSWER_DIV = re.compile(r'<div class="answer">(.*?)</div>', re.S)
-
-
-def message_text(content) -> str:
-    """Text of a chat message: Gradio gives a string or a list of parts; answers are HTML
-    (render.answer_html) whose answer div is the text and whose source cards are not."""
-    if isinstance(content, (list, tuple)):
-        content = " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-    elif isinstance(content, dict):
-        content = content.get("text", "")
-    text = str(content or "")
-    m = _ANSWER_DIV.search(text)
-    text = m.group(1) if m else text
-    return html.unescape(re.sub(r"<[^>]+>", "", text)).strip()
-
-
-def turns_from_messages(messages: Sequence[dict]) -> list[Turn]:
-    """Turns from a Gradio chat history ([{"role", "content"}, …]), for rewrite_followup."""
-    return [Turn(m.get("role", ""), message_text(m.get("content"))) for m in messages
-            if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
 
 
 # -- follow-up rewriting ---------------------------------------------------------------------

@@ -8,12 +8,20 @@ import sys
 from pathlib import Path
 
 from .config import get_settings
+from .errors import AssistantError
+from .types import Answer, hits_json
+
+
+# The library is imported on first use, not at the top: it pulls in chromadb, onnxruntime and
+# spaCy (~2 s), which `assistant --help` and a bad argument should not wait for.
+def _core():
+    from . import core
+
+    return core
 
 
 def _assistant(args):
-    from .core import Assistant
-
-    return Assistant(get_settings(index_dir=getattr(args, "index", None)))
+    return _core().Assistant(get_settings(index_dir=getattr(args, "index", None)))
 
 
 def cmd_ingest(args) -> int:
@@ -29,24 +37,8 @@ def cmd_ingest(args) -> int:
     return 0 if report.ok else 1
 
 
-def _bad_dates(*values: str | None) -> str | None:
-    """The error for a bad date argument, said before anything loads."""
-    from .dates import DateError, parse_date
-
-    try:
-        for d in values:
-            parse_date(d)
-    except DateError as e:
-        return str(e)
-    return None
-
-
 def cmd_ask(args) -> int:
-    from .types import Answer
-
-    if err := _bad_dates(args.since, args.until):
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    _core().Assistant.check_dates(args.since, args.until)  # before anything loads
     a = _assistant(args)
     dates = {"since": args.since, "until": args.until}
     if args.stream and not args.json:
@@ -81,11 +73,9 @@ def cmd_ask(args) -> int:
 def cmd_search(args) -> int:
     import textwrap
 
-    from .retrieve import hits_json, search_batch
+    from .retrieve import search_batch
 
-    if err := _bad_dates(args.since, args.until, args.as_of):
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    _core().Assistant.check_dates(args.since, args.until, args.as_of)  # before anything loads
     if bool(args.query) == bool(args.queries):
         print("error: give a QUERY or --queries FILE.jsonl", file=sys.stderr)
         return 2
@@ -199,7 +189,7 @@ def cmd_articles_delete(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .server import serve
+    from .web.app import serve
 
     settings = get_settings(index_dir=args.index, host=args.host, port=args.port)
     serve(settings)
@@ -286,13 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .embed import EmbedderError
-    from .quotes import QuoteModelError
-    from .store import StoreError
-
     try:
         return args.func(args)
-    except (StoreError, EmbedderError, QuoteModelError) as e:
+    except AssistantError as e:  # every error meant for the user; anything else is a bug
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

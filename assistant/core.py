@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .answer import extractive
-from .answer.llm import LLMAnswerer, llm_configured
+from .answer.llm import LLMAnswerer
 from .chat import Conversations, Turn, rewrite_followup
 from .config import Settings, get_settings
 from .dates import parse_date
@@ -19,7 +19,9 @@ from .ingest.pipeline import IngestReport, ingest, quote_extractor
 from .quotes import RULES
 from .quotes import answers as quote_answers
 from .quotes.speakers import last_name, matches
-from .retrieve import Retriever, visible_text
+from .errors import QuestionError
+from .retrieve import Retriever
+from .text import visible_text, without_surrogates
 from .store import ArticleInfo, Prepared, Store, published_ts
 from .types import Answer, Article, Hit, IndexedQuote
 
@@ -45,7 +47,7 @@ class Assistant:
     @cached_property
     def llm(self) -> LLMAnswerer | None:
         """The LLM answerer when one is configured; None means extractive answers."""
-        return LLMAnswerer(self.settings) if llm_configured(self.settings) else None
+        return LLMAnswerer(self.settings) if self.settings.llm_enabled else None
 
     @cached_property
     def conversations(self) -> Conversations:
@@ -105,7 +107,7 @@ class Assistant:
             vectors = self.embedder.embed([q.content for q in found])
             self.store.replace_quotes([Prepared(article, [], None, found, vectors,
                                                 quote_rules=RULES)])
-        return self.store.quotes.count()
+        return self.store.count_quotes()
 
     # -- quotes ----------------------------------------------------------------------------
 
@@ -124,18 +126,14 @@ class Assistant:
                      articles: list[str] | None = None, since: str | None = None,
                      until: str | None = None) -> list[IndexedQuote]:
         speaker = (speaker or "").strip()
-        clauses: list[dict] = []
-        for bound, op in ((parse_date(since), "$gte"), (parse_date(until, end=True), "$lte")):
-            if bound is not None:
-                clauses.append({"published_ts": {op: published_ts(bound.isoformat())}})
-        if speaker:
-            if not (key := last_name(speaker)):
-                return []
-            clauses.append({"speaker_last": key})
-        if articles:
-            clauses.append({"article_id": {"$in": list(articles)}})
-        where = (clauses[0] if len(clauses) == 1 else {"$and": clauses}) if clauses else None
-        found = self.store.find_quotes(vec, n=n, where=where)
+        key = last_name(speaker) if speaker else None
+        if speaker and not key:
+            return []
+        lo, hi = parse_date(since), parse_date(until, end=True)
+        found = self.store.find_quotes(
+            vec, n=n, speaker_last=key, article_ids=articles or None,
+            since_ts=published_ts(lo.isoformat()) if lo else None,
+            until_ts=published_ts(hi.isoformat()) if hi else None)
         # a pronoun nobody could resolve has no speaker to show
         return [q for q in found if q.speaker and (not speaker or matches(speaker, q.speaker))]
 
@@ -184,17 +182,34 @@ class Assistant:
         return self.retriever.search(question, k or self.settings.top_k, since=since,
                                      until=until, as_of=as_of)
 
+    def check_question(self, text: str, what: str = "question") -> str:
+        """text less its lone surrogates, or QuestionError when it is longer than
+        max_question_chars (the one limit of every shell; nothing visible, 100 kB of NULs
+        included, counts as an empty question, not a long one)."""
+        limit = self.settings.max_question_chars
+        if limit and len(text) > limit and visible_text(text):
+            advice = ("Ask it in a sentence or two: to search the articles for a passage, use "
+                      "a few of its words." if what == "question" else
+                      "Use a few words of the passage you are looking for.")
+            raise QuestionError(f"Your {what} is too long ({len(text):,} characters; the "
+                                f"limit is {limit:,}). {advice}")
+        return without_surrogates(text)
+
+    @staticmethod
+    def check_dates(*values: str | None) -> None:
+        """DateError for a date filter that is not a date (YYYY-MM-DD, YYYY-MM, YYYY)."""
+        for v in values:
+            parse_date(v)
+
     def _refusal(self, typed: str, raw: str) -> Answer | None:
         """An answer to a question we won't run: empty, or too long to be one."""
         if not typed:
             return Answer(question="", answer="Please ask a question.",
                           warnings=["empty question"])
-        limit = self.settings.max_question_chars
-        if len(raw) > limit:
-            return Answer(question=typed[:200], answer=(
-                f"Your question is too long ({len(raw):,} characters; the limit is "
-                f"{limit:,}). Ask it in a sentence or two: to search the articles for a "
-                f"passage, use a few of its words."), warnings=["question too long"])
+        try:
+            self.check_question(raw)
+        except QuestionError as e:
+            return Answer(question=typed[:200], answer=str(e), warnings=["question too long"])
         return None
 
     def _prepare(self, question: str, conversation: str | None, history: list[Turn] | None,

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from .errors import DateError
+
 MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 MONTHS.pop("may", None)
@@ -31,10 +33,6 @@ DAYS = {d.lower(): i for i, d in enumerate(calendar.day_name)}
 UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
            "eight": 8, "nine": 9, "ten": 10, "few": 3, "couple of": 2}
-
-
-class DateError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,13 @@ import hashlib
 import importlib.util
 import os
 import threading
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from .errors import EmbedderError
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
@@ -26,10 +29,6 @@ MAX_TOKENS = 256  # MiniLM's position window; longer input is truncated, never s
 # Padded tokens per batch. Attention memory grows with batch x length^2 and onnxruntime's
 # arena keeps its peak: 32 x 256 tokens cost ~1.4 GB RSS and ran slower than 8 x 256 (540 MB).
 TOKEN_BUDGET = 2048
-
-
-class EmbedderError(RuntimeError):
-    pass
 
 
 def _package_dir(name: str) -> Path:
@@ -205,3 +204,52 @@ if __name__ == "__main__":  # `python -m assistant.embed --check`: the install's
     e = get_embedder(os.environ.get("ASSISTANT_EMBED_MODEL_DIR") or None)
     v = e.embed(["The ceasefire talks failed.", "Truce negotiations collapsed."])
     print(f"embedder ok: {e.name}, dim {e.dim}, similarity {float(v[0] @ v[1]):.2f}")
+
+
+class CachedEmbedder:
+    """The embedder with an LRU of the vectors of short texts: questions and the sentences
+    the extractive answerer scores (up to 24 per question, most of an answer's CPU). Popular
+    articles come back in many answers; their sentences are embedded once. Long texts and
+    large calls (ingest batches) pass straight through, so an ingest never flushes it."""
+
+    MAX_CHARS = 600
+    MAX_CALL = 64
+
+    def __init__(self, inner, size: int):
+        self.inner = inner
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def __getattr__(self, name):  # name, dim, tokenizer, count_tokens, …
+        return getattr(self.inner, name)
+
+    def embed(self, texts: list[str], progress=None) -> np.ndarray:
+        texts = list(texts)
+        if len(texts) > self.MAX_CALL:
+            return self.inner.embed(texts, progress)
+        found: dict[int, np.ndarray] = {}
+        with self._lock:
+            for i, t in enumerate(texts):
+                if len(t) <= self.MAX_CHARS and (v := self._vectors.get(t)) is not None:
+                    self._vectors.move_to_end(t)
+                    found[i] = v
+            self.hits += len(found)
+            self.misses += len(texts) - len(found)
+        todo = [i for i in range(len(texts)) if i not in found]
+        if todo:
+            fresh = self.inner.embed([texts[i] for i in todo], progress)
+            with self._lock:
+                for i, v in zip(todo, fresh):
+                    found[i] = v
+                    if len(texts[i]) <= self.MAX_CHARS:
+                        self._vectors[texts[i]] = v
+                        self._vectors.move_to_end(texts[i])
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        if progress is not None and len(todo) < len(texts):
+            progress(len(texts) - len(todo))
+        if not texts:
+            return self.inner.embed(texts)
+        return np.stack([found[i] for i in range(len(texts))]).astype(np.float32)

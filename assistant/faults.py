@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx  # chromadb's HTTP client library (pinned in pyproject.toml)
 
-from .store import StoreError
+from .errors import StoreError
 
 # every transport failure of chromadb's HttpClient, and those of them that are timeouts
 TRANSPORT_ERRORS = (ConnectionError, TimeoutError, httpx.TransportError)

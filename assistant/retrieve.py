@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -41,8 +40,10 @@ from .dates import TimeWindow, find_time, parse_date, strip_time
 from .embed import Embedder
 from .faults import TRANSPORT_ERRORS, store_faults
 from .keyword import NO_DATE, KeywordIndex, Snapshot, parse_chunk_id
-from .store import Store, StoreError, published_ts
-from .types import Hit
+from .errors import StoreError
+from .store import Store, published_ts, where_clause
+from .text import visible_text, without_surrogates
+from .types import Hit, hits_json
 
 DAY = 86400
 MAX_MERGED = 3  # chunks in one passage (~700 tokens): context, not the whole article
@@ -106,26 +107,6 @@ class Query:
 
 def _ts(d: date) -> int:
     return published_ts(d.isoformat())  # type: ignore[return-value]
-
-
-def visible_text(text: str) -> str:
-    """text as one line of visible characters: control, format (NUL, zero-width, direction
-    marks) and lone surrogate code points (undecodable bytes) go, runs of whitespace become
-    one space: how the Assistant reads a question and the retriever a query."""
-    text = str(text or "")
-    if not text.isascii() or not text.isprintable():
-        text = "".join(" " if ch.isspace() else ch for ch in text
-                       if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
-    return " ".join(text.split())
-
-
-def without_surrogates(text: str) -> str:
-    """text less its lone surrogates: an undecodable byte of argv, or a "\\ud800" that JSON
-    can carry, is no character (it could not be tokenized, stored, nor written as UTF-8)."""
-    text = str(text)
-    if text.isascii():
-        return text
-    return "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
 
 
 def make_query(question: str, since=None, until=None, as_of=None,
@@ -245,8 +226,7 @@ class Retriever:
             wlo = max(_ts(query.window.start), lo or -(1 << 62))
             whi = min(_ts(query.window.end), hi if hi is not None else 1 << 62)
             vec_got += self._vector(vector, w.window_candidates,
-                                    {"$and": [{"published_ts": {"$gte": wlo}},
-                                              {"published_ts": {"$lte": whi}}]})
+                                    where_clause(since_ts=wlo, until_ts=whi))
         index = snap.position
         for cid, cos in vec_got:
             pos = index.get(cid)
@@ -259,7 +239,7 @@ class Retriever:
             c.bm25 = float(bm25[c.pos])
         missing = [c for c in cands.values() if c.cos is None]
         if missing:
-            vecs = self._embeddings([snap.ids[c.pos] for c in missing])
+            vecs = self.store.chunk_vectors([snap.ids[c.pos] for c in missing])
             for c in missing:
                 v = vecs.get(snap.ids[c.pos])
                 c.cos = float(np.dot(v, vector)) if v is not None else 0.0
@@ -357,24 +337,21 @@ class Retriever:
         ids = list(dict.fromkeys(p.article_id for p in passages))
         if not ids:
             return []
-        got = self.store.articles.get(ids=ids, include=["documents", "metadatas"])
-        arts = {i: (doc, m) for i, doc, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        arts = self.store.article_texts(ids)
         hits: list[Hit] = []
         for p in passages:
             if p.article_id not in arts:
                 return None
-            text, m = arts[p.article_id]
-            if any(parse_chunk_id(snap.ids[x])[1] != m.get("version") for x in p.chunks):
+            text, info = arts[p.article_id]
+            if any(parse_chunk_id(snap.ids[x])[1] != info.version for x in p.chunks):
                 return None
             start = int(min(snap.start[x] for x in p.chunks))
             end = int(max(snap.end[x] for x in p.chunks))
-            authors = m.get("authors", "")
             hits.append(RankedHit(
-                article_id=p.article_id, title=m.get("title", ""), url=m.get("url", ""),
-                published=m.get("published", ""), text=text[start:end], start=start, end=end,
+                article_id=p.article_id, title=info.title, url=info.url,
+                published=info.published, text=text[start:end], start=start, end=end,
                 score=round(float(p.cos), 4), chunk_index=int(snap.chunk[p.chunks[0]]),
-                authors=json.loads(authors) if authors.startswith("[") else
-                ([authors] if authors else []), outlet=m.get("outlet", ""),
+                authors=info.authors, outlet=info.outlet,
                 relevance=round(float(p.relevance), 4)))
         return hits
 
@@ -389,27 +366,16 @@ class Retriever:
             keep = sorted({snap.article_ids[i] for i in np.flatnonzero(
                 (snap.published != NO_DATE) & (snap.published >= (lo or -(1 << 62)))
                 & (snap.published <= (hi if hi is not None else 1 << 62)))})
-            return {"article_id": {"$in": keep}} if keep else {"article_id": "\0none"}
-        parts = []
-        if lo is not None:
-            parts.append({"published_ts": {"$gte": lo}})
-        if hi is not None:
-            parts.append({"published_ts": {"$lte": hi}})
-        return parts[0] if len(parts) == 1 else {"$and": parts}
+            return where_clause(article_ids=keep)
+        return where_clause(since_ts=lo, until_ts=hi)
 
     def _vector(self, vector: np.ndarray, n: int, where) -> list[tuple[str, float]]:
         try:
-            got = self.store.chunks.query(query_embeddings=[vector.tolist()], n_results=n,
-                                          where=where, include=["distances"])
+            return self.store.nearest_chunks(vector, n, where)
         except (StoreError, *TRANSPORT_ERRORS):
             raise  # the server is down: say so, don't answer from the keywords alone
         except Exception:  # e.g. n larger than what the filter leaves on some versions
             return []
-        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
-
-    def _embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
-        got = self.store.chunks.get(ids=ids, include=["embeddings"])
-        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
     # -- the single-signal baselines (benchmarks, debugging) -------------------------------
 
@@ -439,19 +405,6 @@ def _top(scores: np.ndarray, n: int) -> list[int]:
 
 
 # -- the stable JSON contract of `assistant search` -----------------------------------------
-
-
-def hits_json(query: str, hits: Iterable[Hit]) -> dict[str, Any]:
-    """{"query", "hits": [{"rank", "article_id", "title", "url", "published", "score",
-    "similarity", "text", "start", "end"}]}, the one form of `assistant search --json` and
-    GET /api/search: score is the fused relevance the ranking used (the cosine where there is
-    none), similarity the passage's cosine to the query."""
-    return {"query": query, "hits": [
-        {"rank": r, "article_id": h.article_id, "title": h.title, "url": h.url,
-         "published": h.published,
-         "score": round(float(getattr(h, "relevance", 0.0) or h.score), 4),
-         "similarity": round(float(h.score), 4), "text": h.text, "start": h.start,
-         "end": h.end} for r, h in enumerate(hits, 1)]}
 
 
 def search_batch(search, lines: Iterable[str], k: int = 5, since=None, until=None,

@@ -27,17 +27,16 @@ from datetime import date, datetime, timezone
 import numpy as np
 
 from .config import Settings
+from .errors import StoreError
+from .faults import guard
 from .quotes import RULES
+from .quotes.speakers import display_name, last_name
 from .types import Article, Chunk, Hit, IndexedQuote
 
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
 MAX_QUOTES_LISTED = 5000
-
-
-class StoreError(RuntimeError):
-    """A problem with the index the user can act on (wrong model, server down...)."""
 
 
 @dataclass
@@ -86,6 +85,24 @@ def published_ts(published: str) -> int | None:
     except ValueError:
         return None
     return calendar.timegm(d.timetuple())
+
+
+def where_clause(*, article_ids: Iterable[str] | None = None, since_ts: int | None = None,
+                 until_ts: int | None = None, **equal) -> dict | None:
+    """A Chroma `where` filter: every condition given, ANDed; None when there is none.
+    article_ids: records of these articles only (an empty list matches nothing);
+    since_ts/until_ts: inclusive bounds on `published_ts`; equal: metadata key == value."""
+    clauses: list[dict] = [{k: v} for k, v in equal.items() if v is not None]
+    if article_ids is not None:
+        ids = list(dict.fromkeys(article_ids))
+        clauses.append({"article_id": {"$in": ids}} if ids else {"article_id": "\0none"})
+    if since_ts is not None:
+        clauses.append({"published_ts": {"$gte": since_ts}})
+    if until_ts is not None:
+        clauses.append({"published_ts": {"$lte": until_ts}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def make_client(settings: Settings):
@@ -145,8 +162,6 @@ class Store:
         self.max_batch = self._max_batch()
 
     def _collection(self, name: str, meta: dict):
-        from .faults import guard
-
         col = self.client.get_or_create_collection(
             name, metadata=meta, configuration={"hnsw": {"space": "cosine"}},
             embedding_function=None)
@@ -170,6 +185,13 @@ class Store:
     def count_articles(self) -> int:
         return self.articles.count()
 
+    def counts(self) -> tuple[int, int]:
+        """(articles, chunks): two cheap calls that tell whether another writer moved."""
+        return self.articles.count(), self.chunks.count()
+
+    def count_quotes(self) -> int:
+        return self.quotes.count()
+
     def stats(self) -> dict:
         """What is indexed: counts, size on disk (None for a server) and the embedder."""
         size = None
@@ -186,7 +208,8 @@ class Store:
         articles = self.articles.count()
         if not articles:
             return 0
-        return articles - len(self.articles.get(where={"quote_rules": RULES}, include=[])["ids"])
+        current = self.articles.get(where=where_clause(quote_rules=RULES), include=[])["ids"]
+        return articles - len(current)
 
     def article_info(self, ids: Iterable[str]) -> dict[str, ArticleInfo]:
         ids = list(dict.fromkeys(ids))
@@ -194,6 +217,15 @@ class Store:
             return {}
         got = self.articles.get(ids=ids, include=["metadatas"])
         return {i: ArticleInfo.from_meta(i, m) for i, m in zip(got["ids"], got["metadatas"])}
+
+    def article_texts(self, ids: Iterable[str]) -> dict[str, tuple[str, ArticleInfo]]:
+        """{id: (stored text, info)} of the given articles that exist."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        got = self.articles.get(ids=ids, include=["documents", "metadatas"])
+        return {i: (doc, ArticleInfo.from_meta(i, m))
+                for i, doc, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def list_articles(self) -> list[ArticleInfo]:
         got = self.articles.get(include=["metadatas"])
@@ -232,10 +264,28 @@ class Store:
                             outlet=info.outlet))
         return hits[:k]
 
-    def find_quotes(self, vector: np.ndarray | None = None, n: int = 50,
-                    where: dict | None = None) -> list[IndexedQuote]:
+    def nearest_chunks(self, vector: np.ndarray, n: int, where: dict | None = None
+                       ) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the n chunks nearest to vector among those matching `where`,
+        whatever their version (the caller keeps the current ones)."""
+        got = self.chunks.query(query_embeddings=[vector.tolist()], n_results=n, where=where,
+                                include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+    def chunk_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """{chunk id: its stored embedding} of the given chunks."""
+        got = self.chunks.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+    def find_quotes(self, vector: np.ndarray | None = None, n: int = 50, *,
+                    speaker_last: str | None = None, article_ids: Iterable[str] | None = None,
+                    since_ts: int | None = None, until_ts: int | None = None
+                    ) -> list[IndexedQuote]:
         """Quotes of current article versions: the n nearest to `vector` (score = cosine),
-        or, without a vector, every quote matching `where` (score 0), newest first."""
+        or, without a vector, every matching quote (score 0), newest first. Filters:
+        the speaker's last name (speakers.last_name), these articles, a published_ts range."""
+        where = where_clause(article_ids=article_ids, since_ts=since_ts, until_ts=until_ts,
+                             speaker_last=speaker_last)
         if self.quotes.count() == 0:
             return []
         if vector is not None:
@@ -281,6 +331,19 @@ class Store:
                 # offset paging while a writer adds records can repeat an id
                 return list(dict.fromkeys(ids))
 
+    def chunk_records(self, article_id: str | None = None) -> list[tuple[str, str, dict]]:
+        """(id, text, metadata) of every chunk record, of one article or all, whatever its
+        version (a replaced version's records until they are swept): for checks."""
+        got = self.chunks.get(where=where_clause(article_id=article_id),
+                              include=["documents", "metadatas"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"]))
+
+    def quote_records(self, article_id: str | None = None) -> list[tuple[str, str, dict]]:
+        """(id, content, metadata) of every quote record, as chunk_records."""
+        got = self.quotes.get(where=where_clause(article_id=article_id),
+                              include=["documents", "metadatas"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"]))
+
     def iter_chunks(self, ids: list[str] | None = None, page: int = 1000
                     ) -> Iterator[tuple[str, str, dict]]:
         """(id, text, metadata) of the given chunks (all when ids is None), paged."""
@@ -306,8 +369,6 @@ class Store:
                               metadatas=metadatas[s])
 
     def _write_quotes(self, items: list[Prepared]) -> None:
-        from .quotes.speakers import display_name, last_name
-
         ids, embs, docs, metas = [], [], [], []
         for p in items:
             a, version, ts = p.article, p.article.version, published_ts(p.article.published)
@@ -373,9 +434,8 @@ class Store:
 
     def _delete_chunks(self, article_id: str, keep_version: str | None = None) -> None:
         """Delete an article's chunks and quotes (those of other versions than keep_version)."""
-        where: dict = {"article_id": article_id}
-        if keep_version is not None:
-            where = {"$and": [where, {"version": {"$ne": keep_version}}]}
+        where = where_clause(article_id=article_id, version=None if keep_version is None
+                             else {"$ne": keep_version})
         self.chunks.delete(where=where)
         self.quotes.delete(where=where)
 
@@ -393,8 +453,8 @@ class Store:
         self._write_quotes(items)
         for p in items:
             a = p.article
-            self.quotes.delete(where={"$and": [{"article_id": a.id}, {"version": a.version},
-                                               {"n": {"$gte": len(p.quotes)}}]})
+            self.quotes.delete(where=where_clause(article_id=a.id, version=a.version,
+                                                  n={"$gte": len(p.quotes)}))
         if items:  # the article records say which rules found their quotes
             self.articles.update(
                 ids=[p.article.id for p in items],
@@ -421,7 +481,7 @@ class Store:
                 where = None
             else:
                 arts = self.articles.get(ids=list(ids), include=["metadatas"])
-                where = {"article_id": {"$in": list(ids)}}
+                where = where_clause(article_ids=ids)
             current = {i: m.get("version") for i, m in zip(arts["ids"], arts["metadatas"])}
             for col in (self.chunks, self.quotes):
                 got = col.get(where=where, include=["metadatas"])

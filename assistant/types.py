@@ -7,7 +7,10 @@ answerer -> CLI/API/UI) is one of these, so each step can be tested on its own.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable
 from typing import Any
+
+from .ids import content_hash
 
 
 @dataclass
@@ -26,8 +29,6 @@ class Article:
     @property
     def version(self) -> str:
         """A short hash of everything a reader sees: changes iff the article changed."""
-        from .ids import content_hash
-
         return content_hash(self.title, self.url, self.published, "|".join(self.authors),
                             self.outlet, self.text)[:12]
 
@@ -104,6 +105,18 @@ class Citation:
     passage_start: int = 0
     outlet: str = ""  # for the source card
 
+    @classmethod
+    def from_hit(cls, n: int, hit: Hit, start: int | None = None,
+                 end: int | None = None) -> "Citation":
+        """Source n: the sentence at start:end of the article (offsets inside the passage
+        `hit`), or without them the whole passage; the passage comes along as context."""
+        start = hit.start if start is None else start
+        end = hit.end if end is None else end
+        return cls(n=n, article_id=hit.article_id, title=hit.title, url=hit.url,
+                   published=hit.published, text=hit.text[start - hit.start:end - hit.start],
+                   start=start, end=end, passage=hit.text, passage_start=hit.start,
+                   outlet=hit.outlet)
+
     def to_json(self) -> dict[str, Any]:
         """The stable --json contract: passage context is a UI detail, not part of it."""
         return {k: v for k, v in asdict(self).items()
@@ -126,3 +139,16 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "warnings": list(self.warnings),
         }
+
+
+def hits_json(query: str, hits: Iterable[Hit]) -> dict[str, Any]:
+    """{"query", "hits": [{"rank", "article_id", "title", "url", "published", "score",
+    "similarity", "text", "start", "end"}]}, the one form of `assistant search --json` and
+    GET /api/search: score is the fused relevance the ranking used (the cosine where there is
+    none), similarity the passage's cosine to the query."""
+    return {"query": query, "hits": [
+        {"rank": r, "article_id": h.article_id, "title": h.title, "url": h.url,
+         "published": h.published,
+         "score": round(float(getattr(h, "relevance", 0.0) or h.score), 4),
+         "similarity": round(float(h.score), 4), "text": h.text, "start": h.start,
+         "end": h.end} for r, h in enumerate(hits, 1)]}

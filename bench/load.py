@@ -22,7 +22,7 @@ users for S seconds:
   is in the indexed articles: its answer and sources are recorded;
 - the server's peak RSS (VmHWM) and CPU time are read from /proc.
 
-Mode `llm` points the app at tests/llm_server.py's ScriptedLLM (a real OpenAI-compatible HTTP
+Mode `llm` points the app at testkit/llm_server.py's ScriptedLLM (a real OpenAI-compatible HTTP
 server, in its own process) answering after `--llm-delay` seconds (uniform range).
 
 Extra server settings go through the environment (e.g. ASSISTANT_GRADIO_CONCURRENCY=2
@@ -57,7 +57,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import DATA, cached_index  # noqa: E402
 
 RTQA = DATA / "realtimeqa"
-GRADIO_FN = "respond"  # api_name of the chat's answer event (ui.chat_panel)
+GRADIO_FN = "respond"  # api_name of the chat's answer event (assistant/web/ui.py chat_panel)
 PROBE_QUESTION = "Elizabeth Holmes has been found guilty on four charges of defrauding investors"
 
 
@@ -95,7 +95,7 @@ def proc_cpu(pid: int) -> float:
 LLM_SCRIPT = textwrap.dedent("""
     import random, sys, time
     sys.path.insert(0, sys.argv[1])
-    from tests.llm_server import Reply, ScriptedLLM
+    from testkit.llm_server import Reply, ScriptedLLM
     lo, hi = float(sys.argv[2]), float(sys.argv[3])
     llm = ScriptedLLM()
     llm.responder(lambda body: Reply(

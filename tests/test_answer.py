@@ -9,7 +9,7 @@ import pytest
 
 from assistant.config import get_settings
 from assistant.core import Assistant
-from assistant.render import answer_html, safe_url
+from assistant.web.render import answer_html, safe_url
 from assistant.text import sentence_spans
 from assistant.types import Answer, Citation
 

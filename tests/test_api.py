@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 from assistant.config import get_settings
 from assistant.core import Assistant
-from assistant.retrieve import hits_json
-from assistant.server import create_app
+from assistant.types import hits_json
+from assistant.web.app import create_app
 from tests.conftest import SEEDS_DIR
 
 OBAMA = "What did Obama say about Russia?"

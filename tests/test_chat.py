@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import pytest
 
+from assistant.config import Settings
 from assistant.answer.llm import LLMAnswerer
-from assistant.chat import (Conversations, Turn, entities, rewrite_followup, rule_rewrite,
-                            turns_from_messages)
-from assistant.render import answer_html
+from assistant.chat import Conversations, Turn, entities, rewrite_followup, rule_rewrite
+from assistant.web.messages import turns_from_messages
+from assistant.web.render import answer_html
 from assistant.types import Answer, Citation
-from tests.llm_server import Reply, ScriptedLLM
+from testkit.llm_server import Reply, ScriptedLLM
 
 OBAMA = "What did Obama say about the ceasefire?"
 
@@ -67,8 +67,8 @@ def test_offline_rewrite_uses_the_standalone_form_of_the_last_question():
 
 
 def _answerer(server: ScriptedLLM) -> LLMAnswerer:
-    return LLMAnswerer(SimpleNamespace(llm_base_url=server.url + "/v1", llm_model="m",
-                                       llm_timeout=2.0, llm_max_retries=0))
+    return LLMAnswerer(Settings(llm_base_url=server.url + "/v1", llm_model="m",
+                                llm_timeout=2.0, llm_max_retries=0))
 
 
 def test_llm_rewrites_the_followup_from_the_conversation():

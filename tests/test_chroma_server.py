@@ -12,7 +12,7 @@ import pytest
 
 from assistant.config import get_settings
 from assistant.core import Assistant
-from assistant.store import StoreError
+from assistant.errors import StoreError
 
 try:
     from tests.chroma_server import ChromaServer, free_port

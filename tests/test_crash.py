@@ -64,14 +64,14 @@ def test_kill_9_mid_ingest_then_rerun_completes_exactly(tmp_path):
     splitter = make_splitter(a.embedder.token_ids)
     expected = {f"{x.id}#{x.version}#{c.index}" for x in articles.values()
                 for c in chunk_article(x, splitter)}
-    got = a.store.chunks.get(include=[])["ids"]
+    got = [i for i, _, _ in a.store.chunk_records()]
     assert len(got) == len(set(got)) == len(expected)  # no duplicates
     assert set(got) == expected  # none missing, none stale
     assert all(infos[i].version == articles[i].version for i in articles)
     # the quotes too: exactly each article's current extraction, once
     expected_q = {f"{x.id}#{x.version}#q{n}" for x in articles.values()
                   for n, _ in enumerate(extract_quotes(x.text))}
-    got_q = a.store.quotes.get(include=[])["ids"]
+    got_q = [i for i, _, _ in a.store.quote_records()]
     assert len(got_q) == len(set(got_q)) == len(expected_q) >= 2 * N
     assert set(got_q) == expected_q
     # and the keyword index, derived from Chroma, holds every chunk once

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.ingest.loaders import LoadError, load_file
+from assistant.errors import LoadError
+from assistant.ingest.loaders import load_file
 
 
 def make_pdf(path: Path, lines: list[str], title: str = "") -> Path:

@@ -7,7 +7,7 @@ import pytest
 from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.embed import Embedder, get_embedder
-from assistant.store import StoreError
+from assistant.errors import StoreError
 
 SENTENCES = ["The harbour reopened on Monday after a week of storms.",
              "Mayor Jo Park said the repairs cost two million euros.",

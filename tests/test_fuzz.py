@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.ingest.loaders import LoadError, load_file_report
+from assistant.errors import LoadError
+from assistant.ingest.loaders import load_file_report
 from assistant.types import Article
 
 FUZZ = settings(max_examples=60, deadline=5000, derandomize=True,

@@ -233,7 +233,7 @@ def test_cli_blank_questions(seed_index, tmp_path, monkeypatch, capsys, question
 
 @pytest.fixture(scope="module")
 def api(lib, tmp_path_factory) -> TestClient:
-    from assistant.server import create_app
+    from assistant.web.app import create_app
 
     settings = get_settings(index_dir=lib.settings.index_dir,
                             data_dir=tmp_path_factory.mktemp("hostile_web"), rate_limit="off")

@@ -1,4 +1,4 @@
-"""LLM answers against a real OpenAI-compatible server on loopback (tests/llm_server.py).
+"""LLM answers against a real OpenAI-compatible server on loopback (testkit/llm_server.py).
 
 What the user sees in each case: a good cited answer passes with correct offsets; bad
 citation numbers never reach the text; fabricated quotes are flagged; an answer that obeys
@@ -11,18 +11,18 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from assistant.answer import extractive
 from assistant.answer.checking import CitationStream, check, locate, renumber
-from assistant.answer.llm import COOLDOWN, LLMAnswerer, llm_configured
+from assistant.config import Settings
+from assistant.answer.llm import COOLDOWN, LLMAnswerer
 from assistant.answer.prompts import defuse
 from assistant.embed import get_embedder
 from assistant.ingest.loaders import load_file
 from assistant.types import Answer, Hit
-from tests.llm_server import MODEL_ID, Reply, ScriptedLLM
+from testkit.llm_server import MODEL_ID, Reply, ScriptedLLM
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_4f6c05089ed85c55.txt"
 QUESTION = "What did Obama say about the ceasefire?"
@@ -82,11 +82,9 @@ def llm():
 
 
 def answerer(server: ScriptedLLM, **overrides) -> LLMAnswerer:
-    settings = SimpleNamespace(llm_base_url=server.url + "/v1", llm_model="test-model",
-                               llm_api_key="test", llm_timeout=2.0, llm_max_retries=1,
-                               min_score=0.2)
-    for k, v in overrides.items():
-        setattr(settings, k, v)
+    settings = Settings(**{"llm_base_url": server.url + "/v1", "llm_model": "test-model",
+                           "llm_api_key": "test", "llm_timeout": 2.0, "llm_max_retries": 1,
+                           "min_score": 0.2, **overrides})
     return LLMAnswerer(settings)
 
 
@@ -285,8 +283,8 @@ def test_connection_refused_falls_back_and_cools_down(hits, fallback):
     dead = ScriptedLLM().start()
     url = dead.url
     dead.stop()
-    a = LLMAnswerer(SimpleNamespace(llm_base_url=url + "/v1", llm_model="m", llm_timeout=2.0,
-                                    llm_max_retries=1, min_score=0.2))
+    a = LLMAnswerer(Settings(llm_base_url=url + "/v1", llm_model="m", llm_timeout=2.0,
+                             llm_max_retries=1, min_score=0.2))
     assert_fallback(a.answer(QUESTION, hits, fallback), "LLM unavailable: could not connect")
     # For COOLDOWN seconds the dead endpoint is not tried again: no second wait.
     assert COOLDOWN > 5
@@ -447,6 +445,6 @@ def test_uncited_quote_is_checked_against_every_source():
 
 
 def test_llm_configured():
-    assert not llm_configured(SimpleNamespace())
-    assert llm_configured(SimpleNamespace(llm_base_url="http://localhost:11434/v1"))
-    assert llm_configured(SimpleNamespace(llm_base_url="", llm_model="gpt-4o-mini"))
+    assert not Settings(llm_base_url="", llm_model="").llm_enabled
+    assert Settings(llm_base_url="http://localhost:11434/v1").llm_enabled
+    assert Settings(llm_base_url="", llm_model="gpt-4o-mini").llm_enabled

@@ -1,6 +1,6 @@
 """What the user sees with an LLM configured, through the CLI and through the chat.
 
-The LLM is tests/llm_server.py: a real HTTP server speaking chat-completions on loopback.
+The LLM is testkit/llm_server.py: a real HTTP server speaking chat-completions on loopback.
 Its responder quotes a real sentence of source [1] from the prompt it receives, so the
 "good" reply is grounded whatever passages retrieval returns.
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, free_port, stop, wait_for_http
-from tests.llm_server import Reply, ScriptedLLM
+from testkit.llm_server import Reply, ScriptedLLM
 
 QUESTION = "What did Obama say about the Russians?"
 

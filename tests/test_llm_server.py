@@ -13,10 +13,7 @@ import time
 import openai
 import pytest
 
-try:  # tests/ is a package
-    from tests.llm_server import Reply, ScriptedLLM, scripted_llm_fixture
-except ImportError:  # tests/ is a rootdir-less directory (pytest "prepend" import mode)
-    from llm_server import Reply, ScriptedLLM, scripted_llm_fixture
+from testkit.llm_server import Reply, ScriptedLLM, scripted_llm_fixture
 
 llm = pytest.fixture(scripted_llm_fixture)
 

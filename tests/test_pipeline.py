@@ -9,7 +9,8 @@ import pytest
 
 from assistant.config import get_settings
 from assistant.core import Assistant
-from assistant.store import Store, StoreError
+from assistant.errors import StoreError
+from assistant.store import Store
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -37,10 +38,9 @@ def test_seed_chunks_keep_offsets_into_the_article_text(tmp_path):
     assert report.ok and len(report.added) == 1 and report.chunks >= 2
     article_id = report.added[0]
     text = a.article(article_id).text
-    got = a.store.chunks.get(where={"article_id": article_id},
-                             include=["documents", "metadatas"])
-    assert len(got["ids"]) == report.chunks
-    for doc, meta in zip(got["documents"], got["metadatas"]):
+    got = a.store.chunk_records(article_id)
+    assert len(got) == report.chunks
+    for _, doc, meta in got:
         assert text[meta["start"]:meta["end"]] == doc
         # every chunk fits the embedder's window: nothing is silently truncated
         assert a.embedder.count_tokens(doc) <= 256
@@ -57,7 +57,7 @@ def test_reingest_unchanged_does_nothing_and_changed_replaces(tmp_path):
     write_jsonl(path, [changed])
     report = a.ingest([path], progress=False)
     assert report.updated == ["a1"]
-    docs = a.store.chunks.get(where={"article_id": "a1"}, include=["documents"])["documents"]
+    docs = [doc for _, doc, _ in a.store.chunk_records("a1")]
     assert docs and all("2 million" not in d for d in docs)
     assert any("3 million" in d for d in docs)
     assert [i.id for i in a.articles()] == ["a1"]
@@ -94,11 +94,11 @@ def test_crash_after_the_flip_hides_old_chunks_and_the_next_run_deletes_them(tmp
     monkeypatch.setattr(Store, "collect_garbage", lambda self, *a: 0)
     a.ingest([path], progress=False)
     monkeypatch.undo()
-    assert len({m["version"] for m in a.store.chunks.get(include=["metadatas"])["metadatas"]}) == 2
+    assert len({m["version"] for _, _, m in a.store.chunk_records()}) == 2
     hits = a.search("harbour reopened", k=10)
     assert hits and all("Monday" not in h.text for h in hits)  # ...but only one is visible
     assert a.store.collect_garbage() > 0
-    versions = {m["version"] for m in a.store.chunks.get(include=["metadatas"])["metadatas"]}
+    versions = {m["version"] for _, _, m in a.store.chunk_records()}
     assert len(versions) == 1
 
 
@@ -109,7 +109,7 @@ def test_delete_removes_article_and_chunks(tmp_path):
     assert a.delete("a1") is True
     assert a.delete("a1") is False
     assert [i.id for i in a.articles()] == ["a2"]
-    assert a.store.chunks.get(where={"article_id": "a1"})["ids"] == []
+    assert a.store.chunk_records("a1") == []
     assert all(h.article_id == "a2" for h in a.search("harbour", k=5))
 
 

@@ -15,8 +15,8 @@ from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.quotes import answers as qa
 from assistant.quotes import extract_quotes
-from assistant.render import answer_html
-from tests.llm_server import Reply, ScriptedLLM
+from assistant.web.render import answer_html
+from testkit.llm_server import Reply, ScriptedLLM
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CLI = [sys.executable, "-m", "assistant.cli"]
@@ -121,7 +121,8 @@ def test_rebuild_quotes_restores_a_lost_quote_index(seeded, tmp_path):
     a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
     a.ingest([SEEDS], progress=False)
     before = sorted((q.article_id, q.start, q.end, q.speaker) for q in a.quotes(limit=100))
-    a.store.quotes.delete(ids=a.store.quotes.get(include=[])["ids"])
+    # an index whose quotes were lost (written without them, or damaged)
+    a.store.quotes.delete(ids=[i for i, _, _ in a.store.quote_records()])
     assert a.stats()["quotes"] == 0
     assert a.rebuild_quotes(progress=False) == len(before)
     after = sorted((q.article_id, q.start, q.end, q.speaker) for q in a.quotes(limit=100))
@@ -147,6 +148,7 @@ def test_quotes_from_older_rules_say_so_until_rebuilt(tmp_path):
     assert a.stats()["quotes_outdated"] == 0
     got = a.store.articles.get(include=["metadatas"])
     assert {m["quote_rules"] for m in got["metadatas"]} == {RULES}
+    # what an index built by the previous rules holds
     a.store.articles.update(ids=got["ids"], metadatas=[{**m, "quote_rules": RULES - 1}
                                                        for m in got["metadatas"]])
     assert a.stats()["quotes_outdated"] == len(got["ids"]) >= 1

@@ -7,18 +7,15 @@ the benchmark's metric are plain Python and always run.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.quotes.marks import quote_spans, sentences, single_style
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from bench.quotes import POLNEAR, evaluate, gold_of, load_split, match, overlap_ratio
 
-from bench.quotes import POLNEAR, evaluate, gold_of, load_split, match, overlap_ratio  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SEED = ROOT / "seeds" / "000_4f6c05089ed85c55.txt"
 

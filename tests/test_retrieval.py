@@ -16,7 +16,8 @@ from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.dates import find_time, parse_date, strip_time
 from assistant.keyword import parse_chunk_id
-from assistant.retrieve import Retriever, hits_json, search_batch
+from assistant.retrieve import Retriever, search_batch
+from assistant.types import hits_json
 
 try:
     from tests.chroma_server import ChromaServer
@@ -206,7 +207,7 @@ def test_no_time_expression_and_date_parsing():
 
 def test_one_long_article_does_not_crowd_out_the_others(corpus):
     a, r = corpus
-    chunks = a.store.chunks.get(where={"article_id": "volcano-long"}, include=[])["ids"]
+    chunks = a.store.chunk_records("volcano-long")
     assert len(chunks) >= 5  # the premise: it alone could fill the top 5
     hits = r.search("volcano eruption", k=5)
     assert len(hits) == 5
@@ -221,8 +222,7 @@ def test_one_long_article_does_not_crowd_out_the_others(corpus):
 def test_neighbouring_chunks_merge_into_one_passage_with_exact_offsets(corpus):
     a, r = corpus
     text = a.article("volcano-long").text
-    got = a.store.chunks.get(where={"article_id": "volcano-long"}, include=["metadatas"])
-    spans = sorted((m["start"], m["end"]) for m in got["metadatas"])
+    spans = sorted((m["start"], m["end"]) for _, _, m in a.store.chunk_records("volcano-long"))
     hits = [h for h in r.search("volcano eruption lava ash village observatory", k=5)
             if h.article_id == "volcano-long"]
     assert hits

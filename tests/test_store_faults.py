@@ -24,7 +24,7 @@ import pytest
 
 from assistant.config import get_settings
 from assistant.core import Assistant
-from assistant.store import StoreError
+from assistant.errors import StoreError
 
 try:
     from tests.chroma_server import ChromaServer
@@ -82,8 +82,8 @@ def assistant_for(server: ChromaServer, collection: str, data_dir: Path) -> Assi
 
 def snapshot(a: Assistant) -> dict:
     """What an index holds, in comparable form."""
-    chunks = a.store.chunks.get(include=[])["ids"]
-    quotes = a.store.quotes.get(include=[])["ids"]
+    chunks = [i for i, _, _ in a.store.chunk_records()]
+    quotes = [i for i, _, _ in a.store.quote_records()]
     return {"articles": {i.id: (i.version, i.chunks) for i in a.articles()},
             "chunks": sorted(chunks), "quotes": sorted(quotes),
             "doubled": len(chunks) - len(set(chunks)) + len(quotes) - len(set(quotes)),
@@ -98,7 +98,7 @@ def test_queries_fail_clearly_while_the_server_is_down_and_recover_after_restart
         up, tmp_path):
     from fastapi.testclient import TestClient
 
-    from assistant.server import create_app
+    from assistant.web.app import create_app
 
     a = assistant_for(up, "queries", tmp_path / "data")
     assert a.ingest([SEEDS], progress=False).ok

@@ -99,8 +99,6 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     for i in chosen:
         hit, s, e, sentence = cands[i]
         n = len(citations) + 1
-        citations.append(Citation(n=n, article_id=hit.article_id, title=hit.title, url=hit.url,
-                                  published=hit.published, text=sentence, start=s, end=e,
-                                  passage=hit.text, passage_start=hit.start, outlet=hit.outlet))
+        citations.append(Citation.from_hit(n, hit, s, e))
         parts.append(f"{sentence} [{n}]")
     return Answer(question=question, answer=" ".join(parts), citations=citations)

@@ -18,13 +18,14 @@ not one per question (and not two when a follow-up is also rewritten by the LLM)
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 
 import openai
 
+from ..config import Settings
+from ..errors import LLMError
 from ..text import sentence_spans
 from ..types import Answer, Citation, Hit
 from . import prompts
@@ -39,19 +40,6 @@ STREAM_DEADLINE = 4  # x llm_timeout: a stream that trickles forever still ends
 log = logging.getLogger("assistant")
 
 
-class LLMError(Exception):
-    """An endpoint fault, worded for the user: "timed out after 5 s"."""
-
-
-def llm_configured(settings) -> bool:
-    return bool(getattr(settings, "llm_base_url", "") or getattr(settings, "llm_model", ""))
-
-
-def _secret(value) -> str:
-    # pydantic SecretStr or a plain string
-    return value.get_secret_value() if hasattr(value, "get_secret_value") else (value or "")
-
-
 def _retry_after(err: openai.APIStatusError) -> float | None:
     try:
         headers = err.response.headers
@@ -63,15 +51,14 @@ def _retry_after(err: openai.APIStatusError) -> float | None:
 
 
 class LLMAnswerer:
-    def __init__(self, settings, client: openai.OpenAI | None = None):
-        self.base_url = getattr(settings, "llm_base_url", "") or None
-        self.model = getattr(settings, "llm_model", "") or ""
-        self.timeout = float(getattr(settings, "llm_timeout", 30.0) or 30.0)
-        self.max_retries = max(0, int(getattr(settings, "llm_max_retries", 2)))
-        self.min_score = float(getattr(settings, "min_score", 0.0) or 0.0)
+    def __init__(self, settings: Settings, client: openai.OpenAI | None = None):
+        self.base_url = settings.llm_base_url or None
+        self.model = settings.llm_model
+        self.timeout = settings.llm_timeout
+        self.max_retries = settings.llm_max_retries
+        self.min_score = settings.min_score
         # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client needs one.
-        api_key = (_secret(getattr(settings, "llm_api_key", "")) or os.environ.get("OPENAI_API_KEY")
-                   or "not-needed")
+        api_key = settings.llm_api_key.get_secret_value() or "not-needed"
         self.client = client or openai.OpenAI(base_url=self.base_url, api_key=api_key,
                                               timeout=self.timeout, max_retries=0)
         self._temperature = True  # dropped for models that refuse it (OpenAI reasoning models)
@@ -249,17 +236,12 @@ class LLMAnswerer:
 def _citation(n: int, hit: Hit, quotes: list[str]) -> Citation:
     """Source n as a citation: the whole passage, or the sentence(s) holding the first
     verified quote from it, so the UI highlights the words the answer quotes."""
-    text, start, end = hit.text, hit.start, hit.end
     for quote in quotes:
         loc = locate(hit.text, quote)
         spans = [(s, e) for s, e in sentence_spans(hit.text) if loc and s < loc[1] and e > loc[0]]
         if spans:
-            s, e = spans[0][0], spans[-1][1]
-            text, start, end = hit.text[s:e], hit.start + s, hit.start + e
-            break
-    return Citation(n=n, article_id=hit.article_id, title=hit.title, url=hit.url,
-                    published=hit.published, text=text, start=start, end=end,
-                    passage=hit.text, passage_start=hit.start, outlet=hit.outlet)
+            return Citation.from_hit(n, hit, hit.start + spans[0][0], hit.start + spans[-1][1])
+    return Citation.from_hit(n, hit)
 
 
 def _fallback(fallback: Callable[[], Answer], reason: str) -> Answer:

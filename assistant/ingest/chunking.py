@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
 
 from ..types import Article, Chunk
@@ -20,14 +21,11 @@ def make_splitter(token_ids: Callable[[str], list[int]], chunk_tokens: int = 240
 
 
 def locate(text: str, piece: str, hint: int) -> tuple[int, int]:
-    """Character span of `piece` in `text`, searching from `hint` first.
-
-    The splitter strips chunk edges but otherwise keeps the text, so an exact search almost
-    always works; the whitespace-insensitive regex covers the rare rejoined split.
-    """
-    for start in (text.find(piece, hint), text.find(piece)):
-        if start >= 0:
-            return start, start + len(piece)
+    """Character span of `piece` in `text`, searching from `hint` first: for the rare chunk
+    whose offsets llama-index could not find (a split it rejoined with other whitespace)."""
+    start = text.find(piece)
+    if start >= 0:
+        return start, start + len(piece)
     words = piece.split()
     pattern = r"\s*".join(re.escape(w) for w in words)
     m = re.compile(pattern).search(text, hint) or re.compile(pattern).search(text)
@@ -37,11 +35,18 @@ def locate(text: str, piece: str, hint: int) -> tuple[int, int]:
 
 
 def chunk_article(article: Article, splitter: SentenceSplitter) -> list[Chunk]:
+    """The article's passages with their character spans (llama-index's node offsets)."""
+    text = article.text
+    nodes = splitter.get_nodes_from_documents([Document(text=text)])
     chunks: list[Chunk] = []
     cursor = 0
-    for i, piece in enumerate(p for p in splitter.split_text(article.text) if p.strip()):
-        start, end = locate(article.text, piece, cursor)
-        # Overlapping chunks start before the previous one ends; search from its start.
-        cursor = start + 1
-        chunks.append(Chunk(article.id, i, article.text[start:end], start, end))
+    for node in nodes:
+        piece = node.get_content()
+        if not piece.strip():
+            continue
+        start, end = node.start_char_idx, node.end_char_idx
+        if start is None or end is None:
+            start, end = locate(text, piece, cursor)
+        cursor = start + 1  # overlapping chunks start before the previous one ends
+        chunks.append(Chunk(article.id, len(chunks), text[start:end], start, end))
     return chunks

@@ -17,8 +17,10 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..errors import LoadError
 from ..ids import article_id
 from ..types import Article
+from .documents import docx_text, pdf_text
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl", ".pdf", ".docx")
 BINARY = (".pdf", ".docx")
@@ -31,14 +33,6 @@ _SNIFF = 8192
 _tlog = logging.getLogger("trafilatura")
 if _tlog.level == logging.NOTSET:
     _tlog.setLevel(logging.CRITICAL)
-
-
-class LoadError(Exception):
-    """A file (or a path) that cannot become an article; str() is a one-line reason."""
-
-    def __init__(self, reason: str, path: Path | str | None = None):
-        super().__init__(reason)
-        self.path = Path(path) if path is not None else None
 
 
 # ---------------------------------------------------------------------------- cleaning
@@ -213,8 +207,6 @@ def _article(text: str, path: Path, *, url: str = "", given_id: str = "", title:
 
 
 def _load_document(path: Path, ext: str) -> Article:
-    from .documents import docx_text, pdf_text
-
     size = path.stat().st_size
     if size == 0:
         raise LoadError("empty file", path)

@@ -14,11 +14,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..embed import Embedder
-from ..quotes import RULES
+from ..errors import LoadError, QuoteModelError
+from ..quotes import RULES, extract_quotes, load_nlp
 from ..store import Prepared, Store
 from ..types import Article, Chunk
 from .chunking import chunk_article, make_splitter
-from .loaders import LoadError, iter_files, load_file_report
+from .loaders import iter_files, load_file_report
 from .urls import fetch, is_url, read_url_list
 
 BATCH_ARTICLES = 32  # articles embedded and written together
@@ -86,8 +87,6 @@ def quote_extractor(enabled: bool = True) -> Callable[[Article], list] | None:
     """extract_quotes with spaCy loaded once; None when extraction is switched off."""
     if not enabled:
         return None
-    from ..quotes import QuoteModelError, extract_quotes, load_nlp
-
     try:
         nlp = load_nlp()
     except QuoteModelError as e:  # passages without quotes beat no passages

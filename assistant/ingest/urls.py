@@ -12,7 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..types import Article
-from .loaders import LoadError, _decode, _load_html
+from ..errors import LoadError
+from ..ids import article_id
+from .loaders import _decode, _load_html
 
 TIMEOUT = 10.0
 MAX_BYTES = 10 * 1024 * 1024
@@ -49,7 +51,5 @@ def fetch(url: str, timeout: float = TIMEOUT) -> Article:
     article = _load_html(_decode(raw, Path(url)), Path(url))
     # Without a canonical link the page's own address is its url (and so its id).
     if not article.url:
-        from ..ids import article_id
-
         article = replace(article, url=final_url, id=article_id(final_url, article.text))
     return replace(article, source=url)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from ..text import abbreviated
+
 OPENERS = "“„‟"
 CLOSERS = "”"
 STRAIGHT = '"'
@@ -150,15 +152,6 @@ def quote_spans(text: str, single: bool = False) -> list[tuple[int, int]]:
     return out
 
 
-_ABBREV = {
-    "mr", "mrs", "ms", "dr", "prof", "gov", "sen", "rep", "reps", "sens", "gen", "lt", "col",
-    "capt", "cmdr", "sgt", "st", "jr", "sr", "rev", "hon", "pres", "amb", "adm", "maj", "vs",
-    "inc", "corp", "co", "ltd", "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec", "ariz", "calif", "colo", "conn", "fla", "ga", "ill", "ind",
-    "kan", "ky", "la", "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "okla",
-    "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis", "wyo", "ala", "ark", "del", "approx",
-    "dept", "est", "fig", "u.s", "u.k", "u.n", "d.c", "a.m", "p.m", "e.g", "i.e", "etc",
-}
 _SENT_END = re.compile(r"[.!?]+(?:[”\"’)\]]|'')*(?=\s+(?:[“\"‘(\[A-Z0-9]|''))")
 # "“Why is he attacking me?” Trump said." is one sentence: a question or exclamation closing
 # a quotation, followed by a short attribution that ends there or trails circumstances
@@ -180,11 +173,8 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[i
         s = ps
         for m in _SENT_END.finditer(text, ps, pe):
             if text[m.start()] == ".":
-                w = re.search(r"([\w.]+)$", text[s:m.start()])
-                word = w.group(1).lower() if w else ""
-                # abbreviations and initials ("John F. Kennedy", "U.S.") do not end sentences
-                if word in _ABBREV or (len(word) == 1 and word.isalpha()) or \
-                        re.fullmatch(r"(?:[a-z]\.)+[a-z]", word):
+                # abbreviations and initials ("John F. Kennedy", "U.S.") end no sentence
+                if abbreviated(text[s:m.start()]):
                     continue
             elif text[m.end() - 1] in "”\"'" and _ATTRIBUTION_AHEAD.match(text, m.end(), pe):
                 continue

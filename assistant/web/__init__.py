@@ -1,2 +1,4 @@
-"""The web layer over Assistant: auth, rate limits, security headers, feedback, uploads,
-and the REST API. assistant/server.py puts these together with the Gradio UI (ui.py)."""
+"""The web shell over Assistant: app.py (the FastAPI app, its error mapping, `serve`), the
+REST API (api.py), the Gradio pages (ui.py, render.py, messages.py, static/), and auth, rate
+limits, security headers, feedback and uploads. Nothing outside assistant/web imports it,
+but the CLI's `serve` and the top-level ui.py launcher."""

@@ -11,39 +11,36 @@ GET  /api/quotes        the quotation index (who said what)
 POST /api/feedback      thumbs up/down on an answer; GET /api/feedback[.csv] (admin)
 GET  /api/me            who you are signed in as
 
-Errors are JSON `{"detail": ...}`: 422 for a question (or search query) over the
-assistant's `max_question_chars` (a sentence saying the length and the limit) and for bodies
-that do not validate (a list of errors; a lone surrogate such as "\\ud800", which is no
-text, is quoted back as "?"; in a question it is dropped like other invisible characters); 503 with Retry-After while the Chroma server does not
-answer (the message names it and says to retry; the same app answers again once it is back).
-An empty question is not an error: the answer says "Please ask a question.".
+Errors are JSON `{"detail": ...}`, mapped in one place (assistant/web/app.py's exception
+handlers): 422 for a question (or search query) over the assistant's `max_question_chars`
+(Assistant.check_question: a sentence saying the length and the limit), for a date that is
+not one (Assistant.check_dates) and for bodies that do not validate (a list of errors; a
+lone surrogate such as "\\ud800", which is no text, is quoted back as "?"; in a question it
+is dropped like other invisible characters); 503 with Retry-After while the Chroma server
+does not answer (the message names it and says to retry; the same app answers again once it
+is back). An empty question is not an error: the answer says "Please ask a question.".
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict
 from itertools import chain
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from fastapi.routing import APIRoute
+from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..faults import translate
-from ..retrieve import hits_json, visible_text, without_surrogates
-from ..types import Answer
+from ..types import Answer, hits_json
 from .auth import Identity
 from .context import Web
 
 MAX_QUESTION = 4000  # feedback's copy of a question; questions: Settings.max_question_chars
-RETRY_AFTER = 5  # seconds a client waits before retrying while the store is unreachable
 
 
 class AskRequest(BaseModel):
@@ -65,32 +62,8 @@ class FeedbackRequest(BaseModel):
     sources: list[str] = Field(default_factory=list, max_length=50)
 
 
-def check_dates(*values: str | None) -> None:
-    """A bad date is the caller's to fix: 422 before any work."""
-    from ..dates import DateError, parse_date
-
-    try:
-        for v in values:
-            parse_date(v)
-    except DateError as e:
-        raise HTTPException(422, str(e)) from None
-
-
 def sse(event: str, data) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-def utf8_safe(data):
-    """data with lone surrogates replaced (by "?"), so that it can be written as UTF-8:
-    pydantic refuses "\\ud800" in a constrained string (conversation ids), and the
-    validation error that quotes it back could not be sent (a 500 instead of the 422)."""
-    if isinstance(data, str):
-        return data if data.isascii() else data.encode("utf-8", "replace").decode("utf-8")
-    if isinstance(data, dict):
-        return {utf8_safe(k): utf8_safe(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [utf8_safe(v) for v in data]
-    return data
 
 
 def _raising(error: BaseException) -> Iterator:
@@ -98,49 +71,9 @@ def _raising(error: BaseException) -> Iterator:
     yield  # noqa: unreachable - makes this a generator
 
 
-def api_route(settings) -> type[APIRoute]:
-    """A route class whose handlers answer a store fault (StoreError, or a Chroma server that
-    does not answer) with 503 {"detail": message} and Retry-After instead of a 500, and
-    whose validation errors are a 422 even when they quote back text that is not text."""
-
-    class ApiRoute(APIRoute):
-        def get_route_handler(self) -> Callable:
-            handler = super().get_route_handler()
-
-            async def route(request: Request):
-                try:
-                    return await handler(request)
-                except RequestValidationError as e:
-                    return JSONResponse({"detail": utf8_safe(jsonable_encoder(e.errors()))},
-                                        status_code=422)
-                except Exception as e:  # noqa: BLE001 - everything else is re-raised as is
-                    err = translate(e, settings)
-                    if err is None:
-                        raise
-                    return JSONResponse({"detail": str(err)}, status_code=503,
-                                        headers={"Retry-After": str(RETRY_AFTER)})
-
-            return route
-
-    return ApiRoute
-
-
 def build_router(web: Web) -> APIRouter:
     assistant = web.assistant
-    router = APIRouter(prefix="/api", route_class=api_route(assistant.settings))
-
-    def question_of(text: str, what: str = "question") -> str:
-        """text, or a 422 when it is longer than the Assistant's own limit (so the API and
-        the library refuse the same questions; the library answers with a refusal)."""
-        limit = getattr(assistant.settings, "max_question_chars", 0) or 0
-        # Nothing visible (100 kB of NULs included) is an empty question, as in the library.
-        if limit and len(text) > limit and visible_text(text):
-            advice = ("Ask it in a sentence or two: to search the articles for a passage, use "
-                      "a few of its words." if what == "question" else
-                      "Use a few words of the passage you are looking for.")
-            raise HTTPException(422, f"Your {what} is too long ({len(text):,} characters; "
-                                     f"the limit is {limit:,}). {advice}")
-        return without_surrogates(text)
+    router = APIRouter(prefix="/api")
 
     def user(request: Request) -> Identity:
         return web.identity(request)
@@ -164,8 +97,9 @@ def build_router(web: Web) -> APIRouter:
     @router.post("/ask", tags=["questions"])
     def ask(req: AskRequest, _: Identity = Depends(asker)) -> dict:
         """The answer with numbered citations: the `assistant ask --json` contract."""
-        check_dates(req.since, req.until)
-        return assistant.ask(question_of(req.question), conversation=req.conversation,
+        assistant.check_dates(req.since, req.until)
+        return assistant.ask(assistant.check_question(req.question),
+                             conversation=req.conversation,
                              since=req.since, until=req.until).to_json()
 
     @router.post("/ask/stream", tags=["questions"],
@@ -174,11 +108,13 @@ def build_router(web: Web) -> APIRouter:
         """Server-sent events: `token` ({"text"}) as the answer is written, then `citations`
         ({"citations": [...]}), then `done` (the whole answer, which supersedes the tokens:
         a flagged quote or a fallback can change the text)."""
-        check_dates(req.since, req.until)
-        pieces = assistant.ask_stream(question_of(req.question), conversation=req.conversation,
-                                      since=req.since, until=req.until)
+        assistant.check_dates(req.since, req.until)
+        pieces = assistant.ask_stream(assistant.check_question(req.question),
+                                      conversation=req.conversation, since=req.since,
+                                      until=req.until)
         # The first piece comes after retrieval: a store that does not answer is a 503
-        # here, before the stream starts, rather than an error event after a 200.
+        # here (raised to app.py's handlers), before the stream starts, rather than an
+        # error event after a 200.
         first: list = []
         try:
             first.append(next(pieces))
@@ -217,14 +153,11 @@ def build_router(web: Web) -> APIRouter:
                                                            "'this week' is relative to"),
                _: Identity = Depends(user)) -> dict:
         """Ranked passages for a query (no answer)."""
-        q = question_of(q, "query")
+        q = assistant.check_question(q, "query")
         filters = {n: v for n, v in (("since", since), ("until", until), ("as_of", as_of))
                    if v}
-        try:
-            hits = assistant.search(q, k, **filters)
-        except ValueError as e:  # a date that is not a date
-            raise HTTPException(422, str(e)) from None
-        return hits_json(q, hits)
+        # a date that is not a date: DateError, a 422
+        return hits_json(q, assistant.search(q, k, **filters))
 
     @router.get("/articles", tags=["articles"])
     def articles(q: str = Query("", max_length=200, description="Words in title, outlet, "

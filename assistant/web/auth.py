@@ -34,17 +34,20 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from string import Template
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..config import Settings
+from ..config import Settings, split_list
+from ..errors import AuthError
 
 log = logging.getLogger("assistant.web")
 
-MODES = {"none", "token", "basic", "proxy"}
+STATIC = Path(__file__).parent / "static"
 COOKIE = "assistant_session"
 SESSION_SECONDS = 7 * 24 * 3600
 IDENTITY_SCOPE_KEY = "assistant.identity"
@@ -64,39 +67,6 @@ class Identity:
     key: str  # stable id: Gradio user name, rate-limit bucket, feedback author
 
 
-class AuthError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def split_list(value: str) -> list[str]:
-    return [x.strip() for x in (value or "").split(",") if x.strip()]
-
-
-def parse_modes(value: str) -> set[str]:
-    modes = {m.lower() for m in split_list(value)} or {"none"}
-    unknown = modes - MODES
-    if unknown:
-        raise ValueError(f"ASSISTANT_AUTH_MODE: unknown mode(s) {', '.join(sorted(unknown))} "
-                         f"(use {', '.join(sorted(MODES))})")
-    if "none" in modes and len(modes) > 1:
-        raise ValueError("ASSISTANT_AUTH_MODE: 'none' cannot be combined with other modes")
-    return modes
-
-
-def _networks(value: str) -> list:
-    nets = []
-    for item in split_list(value):
-        try:
-            nets.append(ipaddress.ip_network(item, strict=False))
-        except ValueError as e:
-            raise ValueError(f"ASSISTANT_TRUSTED_PROXIES: {item!r} is not an IP address or "
-                             "network") from e
-    return nets
-
-
 def _in(nets: list, ip: str) -> bool:
     try:
         addr = ipaddress.ip_address(ip)
@@ -114,17 +84,6 @@ def is_loopback(ip: str) -> bool:
 
 def _eq(a: str, b: str) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
-
-
-def _basic_users(value: str) -> dict[str, str]:
-    users = {}
-    for item in split_list(value):
-        name, sep, password = item.partition(":")
-        if not sep or not name or not password:
-            raise ValueError("ASSISTANT_BASIC_USERS: use user:password or user:sha256:HEX, "
-                             "comma-separated")
-        users[name] = password
-    return users
 
 
 def _check_password(stored: str, given: str) -> bool:
@@ -149,21 +108,17 @@ def _session_secret(data_dir: Path) -> bytes:
 
 
 class Authenticator:
+    """The auth rules of validated Settings (assistant/config.py checks every value)."""
+
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.modes = parse_modes(settings.auth_mode)
-        self.users = _basic_users(settings.basic_users) if "basic" in self.modes else {}
-        self.admins = set(split_list(settings.admin_users))
-        self.proxies = _networks(settings.trusted_proxies)
-        self.header = settings.proxy_header.strip() or "X-Forwarded-User"
-        if "token" in self.modes and not (settings.auth_token or settings.admin_token):
-            raise ValueError("auth mode token needs ASSISTANT_AUTH_TOKEN "
-                             "(or ASSISTANT_ADMIN_TOKEN)")
-        if "basic" in self.modes and not self.users:
-            raise ValueError("auth mode basic needs ASSISTANT_BASIC_USERS")
-        if "proxy" in self.modes and not self.proxies:
-            raise ValueError("auth mode proxy needs ASSISTANT_TRUSTED_PROXIES (the proxy's "
-                             "addresses): the header is never believed from anyone else")
+        self.modes = settings.auth_modes
+        self.users = settings.basic_user_table
+        self.admins = settings.admins
+        self.proxies = settings.trusted_networks
+        self.header = settings.proxy_header
+        self._auth_token = settings.auth_token.get_secret_value()
+        self._admin_token = settings.admin_token.get_secret_value()
         # Sessions are signed with a key that also covers the tokens: rotating a token
         # signs everyone out.
         self._secret_bytes: bytes | None = None
@@ -172,7 +127,7 @@ class Authenticator:
     def _secret(self) -> bytes:
         if self._secret_bytes is None:
             fingerprint = hashlib.sha256(
-                f"{self.settings.auth_token}\0{self.settings.admin_token}".encode())
+                f"{self._auth_token}\0{self._admin_token}".encode())
             self._secret_bytes = _session_secret(self.settings.data_dir) + fingerprint.digest()
         return self._secret_bytes
 
@@ -211,9 +166,9 @@ class Authenticator:
     def _token_identity(self, token: str, ip: str) -> Identity | None:
         if "token" not in self.modes:
             return None
-        if _eq(token, self.settings.admin_token):
+        if _eq(token, self._admin_token):
             return self.identity_for("token-admin:")
-        if _eq(token, self.settings.auth_token):
+        if _eq(token, self._auth_token):
             # One shared token: callers are told apart by address for rate limits.
             return self.identity_for(f"token:{ip}")
         return None
@@ -285,11 +240,7 @@ class Authenticator:
     def read_session(self, cookie_header: str, ip: str) -> Identity | None:
         if "token" not in self.modes:
             return None
-        value = ""
-        for part in cookie_header.split(";"):
-            name, _, v = part.strip().partition("=")
-            if name == COOKIE:
-                value = v.strip('"')
+        value = cookie_parser(cookie_header).get(COOKIE, "").strip('"')
         payload, _, sig = value.partition(".")
         if not payload or not _eq(sig, self._sign(payload.encode())):
             return None
@@ -314,21 +265,22 @@ def _wants_html(scope: Scope, path: str) -> bool:
     return "text/html" in Headers(scope=scope).get("accept", "")
 
 
+def _template(name: str) -> Template:
+    return Template((STATIC / name).read_text(encoding="utf-8").rstrip("\n"))
+
+
+LOGIN_PAGE = _template("login.html")
+LOGIN_TOKEN_FORM = _template("login-token-form.html")
+LOGIN_PROXY_HINT = _template("login-proxy-hint.html").substitute()
+
+
 def login_page(auth: Authenticator, message: str, action: str) -> str:
-    token_form = ""
-    if "token" in auth.modes:
-        token_form = (f'<form method="get" action="{html.escape(action)}">'
-                      '<label>Access token <input type="password" name="token" required '
-                      'autocomplete="current-password"></label> <button>Sign in</button></form>')
-    hint = ("<p>Sign in through your organisation's portal.</p>" if auth.modes == {"proxy"}
-            else "")
-    return ("<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport "
-            "content='width=device-width,initial-scale=1'><title>Sign in · Article assistant"
-            "</title><style>body{font:16px system-ui,sans-serif;max-width:28em;margin:4em auto;"
-            "padding:0 1em}@media(prefers-color-scheme:dark){body{background:#0b0f19;"
-            "color:#f3f4f6}}input{font:inherit;padding:.3em}</style>"
-            f"<h1>Article assistant</h1><p>{html.escape(message.capitalize())}.</p>"
-            f"{token_form}{hint}</html>")
+    """static/login.html: every value filled in is escaped."""
+    token_form = (LOGIN_TOKEN_FORM.substitute(action=html.escape(action))
+                  if "token" in auth.modes else "")
+    hint = LOGIN_PROXY_HINT if auth.modes == {"proxy"} else ""
+    return LOGIN_PAGE.substitute(message=html.escape(message.capitalize()),
+                                 token_form=token_form, hint=hint)
 
 
 class AuthMiddleware:

@@ -10,8 +10,7 @@ from ..config import Settings
 from ..core import Assistant
 from .auth import Authenticator, Identity, identity_of, is_loopback
 from .feedback import FeedbackStore
-from .ratelimit import RateLimiter, limit_from_settings
-from .security import allowed_origins, normalise_root_path
+from .ratelimit import RateLimiter
 from .uploads import Uploads
 
 
@@ -27,12 +26,11 @@ class Web:
     root_path: str = field(init=False)
 
     def __post_init__(self) -> None:
-        s = self.settings
-        # Every setting is checked here, at start-up: a typo fails loudly, not per request.
+        s = self.settings  # validated when it was built (assistant/config.py)
         self.auth = Authenticator(s)
-        self.limiter = RateLimiter(limit_from_settings(s))
-        self.origins = allowed_origins(s.allowed_origins)
-        self.root_path = normalise_root_path(s.root_path)
+        self.limiter = RateLimiter(s.rate)
+        self.origins = s.origins
+        self.root_path = s.root_path
         self.feedback = FeedbackStore(s.data_dir)
         self.uploads = Uploads(self.assistant, s.data_dir, s.upload_max_mb, s.upload_max_files)
 

@@ -1,39 +1,13 @@
-"""A per-user limit on questions: at most N in any sliding window of T seconds."""
+"""A per-user limit on questions: at most N in any sliding window of T seconds.
+
+The limit itself is `Settings.rate` (assistant/config.py parses ASSISTANT_RATE_LIMIT)."""
 
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from collections import deque
-
-from ..config import Settings
-
-_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
-          "hour": 3600, "d": 86400, "day": 86400}
-
-
-def parse_rate(value: str) -> tuple[int, float] | None:
-    """'30/minute' -> (30, 60.0); '5/10s' -> (5, 10.0); '0', 'off', '' -> None."""
-    v = (value or "").strip().lower()
-    if v in ("", "0", "off", "none", "unlimited"):
-        return None
-    m = re.fullmatch(r"(\d+)\s*/\s*(\d*\.?\d*)\s*([a-z]+?)s?", v)
-    if not m or m.group(3) not in _UNITS or int(m.group(1)) < 1:
-        raise ValueError(f"ASSISTANT_RATE_LIMIT: {value!r} is not like '30/minute', '5/10s' "
-                         "or 'off'")
-    return int(m.group(1)), float(m.group(2) or 1) * _UNITS[m.group(3)]
-
-
-def limit_from_settings(settings: Settings) -> tuple[int, float] | None:
-    """The configured limit; with auth mode none (one local user) only when set explicitly."""
-    from .auth import parse_modes
-
-    explicit = "rate_limit" in settings.model_fields_set
-    if parse_modes(settings.auth_mode) == {"none"} and not explicit:
-        return None
-    return parse_rate(settings.rate_limit)
 
 
 def describe(limit: tuple[int, float]) -> str:

@@ -1,6 +1,8 @@
 """Who may frame the app and call the API, and the sub-path behind a reverse proxy.
 
-- `allowed_origins`: ASSISTANT_ALLOWED_ORIGINS as a list of scheme://host[:port].
+The origins and the root path come validated and normalised from Settings (`origins`,
+`root_path`: assistant/config.py).
+
 - `SecurityHeadersMiddleware`: every response says who may frame it
   (Content-Security-Policy frame-ancestors: 'self' plus the allowed origins) and carries the
   usual hardening headers.
@@ -11,34 +13,8 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
-
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from .auth import split_list
-
-
-def allowed_origins(value: str) -> list[str]:
-    """Normalised origins; '*' alone means any origin (no credentials)."""
-    out = []
-    for item in split_list(value):
-        if item == "*":
-            return ["*"]
-        parts = urlsplit(item)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-            raise ValueError(f"ASSISTANT_ALLOWED_ORIGINS: {item!r} is not an origin like "
-                             "https://intranet.example.com (scheme, host, optional port)")
-        out.append(f"{parts.scheme}://{parts.netloc}".lower())
-    return list(dict.fromkeys(out))
-
-
-def normalise_root_path(value: str) -> str:
-    value = (value or "").strip().rstrip("/")
-    if value and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
-        raise ValueError(f"ASSISTANT_ROOT_PATH: {value!r} is not a path like /assistant")
-    return value
 
 
 class SecurityHeadersMiddleware:

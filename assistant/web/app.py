@@ -2,33 +2,44 @@
 
 Request path, outermost first: RootPathMiddleware (sub-path behind a reverse proxy) ->
 SecurityHeadersMiddleware (CSP frame-ancestors, nosniff, …) -> CORSMiddleware (only the
-allowed origins) -> AuthMiddleware (identity or 401/403) -> routes (/healthz, /api/…,
-/docs) and the two Gradio apps.
+allowed origins) -> AuthMiddleware (identity or 401/403) -> AskLimitMiddleware (answers at
+once) -> routes (/healthz, /api/…, /docs) and the two Gradio apps (ui.py).
+
+Errors are mapped here, and only here (`add_error_handlers`): an AssistantError answers
+{"detail": message} with its class's status (StoreError: 503 and Retry-After), a Chroma
+transport fault is the StoreError faults.translate makes of it, and a body that does not
+validate is a 422 listing the errors. Anything else is a bug: a 500, traceback in the log.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from pathlib import Path
 
-import numpy as np
-
+import anyio
+import anyio.to_thread
 import gradio as gr
+import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
-from .config import Settings, get_settings
-from .core import Assistant
-from .store import StoreError
-from .web.api import AskRequest, build_router  # noqa: F401 - AskRequest: public import
-from .web.auth import AuthMiddleware, identity_of, is_loopback
-from .web.context import Web
-from .web.security import RootPathMiddleware, SecurityHeadersMiddleware
+from ..config import Settings, get_settings
+from ..core import Assistant
+from ..embed import CachedEmbedder
+from ..errors import AssistantError, StoreError
+from ..faults import TRANSPORT_ERRORS, translate
+from . import ui
+from .api import AskRequest, build_router  # noqa: F401 - AskRequest: public import
+from .auth import AuthMiddleware, identity_of, is_loopback
+from .context import Web
+from .security import RootPathMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("assistant")
+
+RETRY_AFTER = 5  # seconds a client waits before retrying while the store is unreachable
 
 DESCRIPTION = """Grounded, cited answers from your articles.
 
@@ -36,55 +47,6 @@ Authenticate like the chat: `Authorization: Bearer <token>` (auth mode token), H
 auth (mode basic), or through your reverse proxy (mode proxy). Questions are rate-limited
 per user: over the limit, the answer is HTTP 429 with a `Retry-After` header.
 """
-
-
-class CachedEmbedder:
-    """The embedder with an LRU of the vectors of short texts: questions and the sentences
-    the extractive answerer scores (up to 24 per question, most of an answer's CPU). Popular
-    articles come back in many answers; their sentences are embedded once. Long texts and
-    large calls (ingest batches) pass straight through, so an ingest never flushes it."""
-
-    MAX_CHARS = 600
-    MAX_CALL = 64
-
-    def __init__(self, inner, size: int):
-        self.inner = inner
-        self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def __getattr__(self, name):  # name, dim, tokenizer, count_tokens, …
-        return getattr(self.inner, name)
-
-    def embed(self, texts: list[str], progress=None) -> np.ndarray:
-        texts = list(texts)
-        if len(texts) > self.MAX_CALL:
-            return self.inner.embed(texts, progress)
-        found: dict[int, np.ndarray] = {}
-        with self._lock:
-            for i, t in enumerate(texts):
-                if len(t) <= self.MAX_CHARS and (v := self._vectors.get(t)) is not None:
-                    self._vectors.move_to_end(t)
-                    found[i] = v
-            self.hits += len(found)
-            self.misses += len(texts) - len(found)
-        todo = [i for i in range(len(texts)) if i not in found]
-        if todo:
-            fresh = self.inner.embed([texts[i] for i in todo], progress)
-            with self._lock:
-                for i, v in zip(todo, fresh):
-                    found[i] = v
-                    if len(texts[i]) <= self.MAX_CHARS:
-                        self._vectors[texts[i]] = v
-                        self._vectors.move_to_end(texts[i])
-                while len(self._vectors) > self.size:
-                    self._vectors.popitem(last=False)
-        if progress is not None and len(todo) < len(texts):
-            progress(len(texts) - len(todo))
-        if not texts:
-            return self.inner.embed(texts)
-        return np.stack([found[i] for i in range(len(texts))]).astype(np.float32)
 
 
 class AskLimitMiddleware:
@@ -95,8 +57,6 @@ class AskLimitMiddleware:
 
     def __init__(self, app, limit: int, paths: tuple[str, ...] = ("/api/ask",
                                                                      "/api/ask/stream")):
-        import anyio
-
         self.app = app
         self.paths = paths
         self.limiter = anyio.CapacityLimiter(max(1, limit))
@@ -110,16 +70,61 @@ class AskLimitMiddleware:
             await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
-    import ui
+def utf8_safe(data):
+    """data with lone surrogates replaced (by "?"), so that it can be written as UTF-8:
+    pydantic refuses "\\ud800" in a constrained string (conversation ids), and the
+    validation error that quotes it back could not be sent (a 500 instead of the 422)."""
+    if isinstance(data, str):
+        return data if data.isascii() else data.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(data, dict):
+        return {utf8_safe(k): utf8_safe(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [utf8_safe(v) for v in data]
+    return data
 
+
+def error_response(error: AssistantError) -> JSONResponse:
+    """{"detail": message} with the error's status; a store fault also says when to retry."""
+    headers = {"Retry-After": str(RETRY_AFTER)} if isinstance(error, StoreError) else None
+    return JSONResponse({"detail": str(error)}, status_code=error.status, headers=headers)
+
+
+def add_error_handlers(app: FastAPI, settings: Settings) -> None:
+    """The one mapping of errors to responses, for every route of the app.
+
+    The handlers are registered per class (never for plain Exception, whose handler Starlette
+    runs in ServerErrorMiddleware, which re-raises after answering): a Chroma transport error
+    that faults.translate does not claim (no Chroma server configured) is re-raised and stays
+    the 500 of a bug."""
+
+    async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
+        return error_response(exc)
+
+    async def transport_error(request: Request, exc: Exception) -> JSONResponse:
+        err = translate(exc, settings)
+        if err is None:
+            raise exc
+        return error_response(err)
+
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # utf8_safe: the errors may quote back a lone surrogate, which UTF-8 cannot carry.
+        return JSONResponse({"detail": utf8_safe(jsonable_encoder(exc.errors()))},
+                            status_code=422)
+
+    app.add_exception_handler(AssistantError, assistant_error)
+    for cls in TRANSPORT_ERRORS:
+        app.add_exception_handler(cls, transport_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
     settings = settings or get_settings()
     if assistant is None:
         assistant = Assistant(settings)
         if settings.embed_cache > 0:
             # Assistant.embedder is a cached property: this instance's embedder is the cache.
             assistant.embedder = CachedEmbedder(assistant.embedder, settings.embed_cache)
-    web = Web(settings, assistant)  # checks every web setting before anything starts
+    web = Web(settings, assistant)
     seeded = assistant.ensure_seeded()
     if seeded is not None:
         log.warning("indexed seeds: %s", seeded.summary())
@@ -130,6 +135,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
                   on_startup=[lambda: _thread_limit(settings.api_threads)])
     app.state.assistant = assistant
     app.state.web = web
+    add_error_handlers(app, assistant.settings)  # the store it talks to: its faults
 
     @app.get("/healthz", tags=["health"])
     def healthz():
@@ -160,15 +166,15 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         found = identity_of(request)
         return found.key if found is not None else None
 
-    common = dict(auth_dependency=gradio_user, theme=ui.theme(), css=ui.CSS, js=ui.LOAD_JS,
+    common = dict(auth_dependency=gradio_user,
                   max_file_size=max(1, int(settings.upload_max_mb * 1024 * 1024)), footer_links=[],
                   show_error=True)
     # /widget before /: the page at / is a catch-all mount.
     queue = dict(max_size=settings.queue_max_size or None)
-    gr.mount_gradio_app(app, ui.build_widget(web).queue(**queue), path="/widget",
-                        **{**common, "css": ui.CSS + ui.WIDGET_CSS, "head": ui.WIDGET_HEAD})
+    gr.mount_gradio_app(app, ui.build_widget(web).queue(**queue), path="/widget", **common,
+                        **ui.gradio_options(widget=True))
     gr.mount_gradio_app(app, ui.build_demo(web).queue(**queue), path="/", **common,
-                        head=ui.PAGE_HEAD)
+                        **ui.gradio_options(widget=False))
 
     # add_middleware wraps: the last one added sees the request first.
     app.add_middleware(AskLimitMiddleware, limit=settings.answers_limit)
@@ -188,14 +194,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
 def _thread_limit(threads: int) -> None:
     """Threads for FastAPI's synchronous handlers (REST); Gradio's queue has its own."""
-    import anyio.to_thread
-
     anyio.to_thread.current_default_thread_limiter().total_tokens = max(1, threads)
 
 
 def serve(settings: Settings | None = None) -> None:
-    import uvicorn
-
     settings = settings or get_settings()
     app = create_app(settings)
     web: Web = app.state.web

@@ -1,8 +1,8 @@
 """Answers as HTML for the chat: every string from an article or a model is escaped.
 
 The [n] markers become links to a source card under the answer; the card shows the passage
-with the cited sentence in <mark>. A small script (ui.CITE_JS) opens the card on click, and
-copies an answer with its sources as plain text ("Copy answer").
+with the cited sentence in <mark>. A small script (static/cite.js) opens the card on click,
+and copies an answer with its sources as plain text ("Copy answer").
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
-from .types import Answer, Citation
+from ..types import Answer, Citation
 
 _CITE = re.compile(r"\[(\d{1,3})\]")
 
@@ -103,7 +103,7 @@ def answer_html(answer: Answer, mid: str | None = None) -> str:
     if answer.citations:
         parts.append('<div class="sources">'
                      + "".join(source_card(c, mid) for c in answer.citations) + "</div>")
-    # Copies the answer and its sources as plain text (ui.CITE_JS handles the click).
+    # Copies the answer and its sources as plain text (static/cite.js handles the click).
     parts.append('<div class="answer-tools"><a class="copy-answer" href="#copy" role="button">'
                  'Copy answer</a></div>')
     return "".join(parts)

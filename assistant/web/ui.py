@@ -1,0 +1,313 @@
+"""The Gradio pages: the chat page (Chat and Articles tabs) and the compact /widget.
+
+assistant/web/app.py mounts them (`assistant serve`, `python ui.py`). Both are thin shells
+over Assistant; everything from an article or a model reaches the page through
+render.py, which escapes it, and the chatbot sanitises HTML on top. Their CSS, the
+citation script and the extra <head> HTML are files in static/ (`gradio_options`).
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..types import Answer
+from .api import filter_articles
+from .context import Web
+from .messages import message_sources, message_text, turns_from_messages
+from .render import answer_html, notice_html
+
+EXAMPLES = [
+    "Who said what about the ceasefire?",
+    "What did Obama say about Russia?",
+    "What could a deal in Syria include?",
+]
+ARTICLE_COLUMNS = ["Published", "Title", "Outlet", "Chunks", "ID"]
+ARTICLES_SHOWN = 300
+DRAFT_EVERY = 0.1  # seconds between two drafts of a streamed answer
+
+STATIC = Path(__file__).parent / "static"
+# Clicking [n] opens source card n of the same answer and flashes the cited sentence. Works in
+# the page, in an iframe and inside the <gradio-app> web component (shadow DOM or not).
+CITE_SCRIPT = (STATIC / "cite.js").read_text(encoding="utf-8")
+CITE_JS = f"<script>\n{CITE_SCRIPT}</script>"
+# Gradio runs `js` on load also where it does not control <head> (the web component).
+LOAD_JS = "() => {\n" + CITE_SCRIPT + "}"
+PAGE_CSS = [STATIC / "chat.css"]
+WIDGET_CSS = [STATIC / "chat.css", STATIC / "widget.css"]
+# Gradio scopes `css` to its content (.contain): the page's outer padding needs <head>.
+PAGE_HEAD = [STATIC / "page-head.html"]
+WIDGET_HEAD = [STATIC / "widget-head.html"]
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's default look with the system's fonts: nothing is fetched from the internet
+    (an intranet page often cannot reach Google Fonts)."""
+    return gr.themes.Default(font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto",
+                                   "Helvetica", "Arial", "sans-serif"],
+                             font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas",
+                                        "monospace"])
+
+
+def gradio_options(*, widget: bool) -> dict[str, Any]:
+    """The look of a page, for gr.mount_gradio_app: theme, CSS, <head> and load script."""
+    return dict(theme=theme(), css_paths=WIDGET_CSS if widget else PAGE_CSS, js=LOAD_JS,
+                head=CITE_JS, head_paths=WIDGET_HEAD if widget else PAGE_HEAD)
+
+
+# -- chat ------------------------------------------------------------------------------------
+
+
+def chat_panel(web: Web, *, compact: bool, source: str) -> gr.Chatbot:
+    """Chatbot, question box, new-conversation and feedback controls, with their events."""
+    assistant = web.assistant
+
+    chatbot = gr.Chatbot(
+        elem_id="chat", height="calc(100vh - 160px)" if compact else "62vh",
+        min_height=260 if compact else 360, sanitize_html=True, render_markdown=False,
+        # Gradio's copy button would copy the HTML: answers carry a "Copy answer" link instead.
+        buttons=[], feedback_options=("Like", "Dislike"), show_label=False,
+        placeholder=None if compact else
+        "<b>Ask about the articles.</b> Every answer cites its sources: click [n] to see the "
+        "passage.",
+        examples=[{"text": q} for q in (EXAMPLES[:2] if compact else EXAMPLES)],
+        autoscroll=True, layout="panel" if compact else None,
+    )
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(placeholder="Ask about the articles…", elem_id="question",
+                              show_label=False, submit_btn=True, scale=8, max_length=4000,
+                              autofocus=not compact)
+    with gr.Row():
+        new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm",
+                             variant="secondary", scale=0, min_width=160)
+        feedback_note = gr.HTML("", elem_id="feedback-status", padding=False)
+    with gr.Column(visible=False, elem_id="feedback-box") as feedback_box:
+        comment = gr.Textbox(label="Thanks! Anything to add? (optional)", lines=2,
+                             max_length=2000, elem_id="feedback-comment")
+        send_comment = gr.Button("Send comment", size="sm", elem_id="feedback-send")
+    votes = gr.State({})  # message index -> feedback id, this page only
+    last_vote = gr.State(None)
+
+    def add_question(message: str, history: list):
+        message = (message or "").strip()
+        if not message:
+            return gr.update(), history
+        # The chatbot renders HTML: what the user typed is shown as typed, never as markup.
+        return "", [*history, {"role": "user", "content": html.escape(message)}]
+
+    def add_example(history: list, evt: gr.SelectData):
+        text = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value)
+        return [*history, {"role": "user", "content": html.escape(text)}]
+
+    def answer(history: list, request: gr.Request):
+        if not history or history[-1].get("role") != "user":
+            return
+        question_text = message_text(history[-1]["content"])
+        who = web.identity(request)
+        wait = web.limiter.hit(who.key)
+        if wait:
+            yield [*history, {"role": "assistant",
+                              "content": notice_html(web.limiter.message(wait))}]
+            return
+        partial, shown = "", 0.0
+        for piece in assistant.ask_stream(question_text,
+                                          history=turns_from_messages(history[:-1])):
+            if isinstance(piece, Answer):
+                yield [*history, {"role": "assistant", "content": answer_html(piece)}]
+                continue
+            partial += piece
+            # At most one draft per DRAFT_EVERY: each update is a diff, an SSE event and a
+            # render; per word, an extractive answer would cost ~100 of them.
+            if time.monotonic() - shown >= DRAFT_EVERY:
+                shown = time.monotonic()
+                yield [*history, {"role": "assistant",
+                                  "content": f'<div class="draft">{html.escape(partial)}</div>'}]
+
+    private = {"api_visibility": "private"}
+    # Several people answered at once (Gradio's default is one at a time per event); the
+    # REST API shares the same library calls from its own thread pool.
+    # per page, the rest wait in line (Settings.answers_limit: docs/deploy.md "Under load")
+    answering = {"show_progress": "minimal", "concurrency_limit": web.settings.answers_limit,
+                 "concurrency_id": "answer"}
+    question.submit(add_question, [question, chatbot], [question, chatbot], queue=False,
+                    **private).then(answer, chatbot, chatbot, api_name="respond", **answering)
+    chatbot.example_select(add_example, chatbot, chatbot, queue=False, **private).then(
+        answer, chatbot, chatbot, **answering, **private)
+
+    def vote(history: list, known: dict, evt: gr.LikeData, request: gr.Request):
+        idx = evt.index if isinstance(evt.index, int) else evt.index[0]
+        if not (0 <= idx < len(history)) or history[idx].get("role") != "assistant":
+            return known, None, gr.update(), gr.update(), ""
+        value = 1 if evt.liked is True else -1 if evt.liked is False else 0
+        who = web.identity(request)
+        if idx in known:
+            web.feedback.update(known[idx], user=who.key, vote=value)
+            fid = known[idx]
+        else:
+            asked = next((message_text(m["content"]) for m in reversed(history[:idx])
+                          if m.get("role") == "user"), "")
+            content = history[idx]["content"]
+            fid = web.feedback.add(value, asked, message_text(content),
+                                   sources=message_sources(content), user=who.key,
+                                   source=source)
+            known = {**known, idx: fid}
+        if value == 0:
+            return known, None, gr.update(visible=False), gr.update(value=""), ""
+        return known, fid, gr.update(visible=True), gr.update(value=""), \
+            "Thanks for the feedback."
+
+    chatbot.like(vote, [chatbot, votes], [votes, last_vote, feedback_box, comment,
+                                           feedback_note], queue=False, **private)
+
+    def save_comment(text: str, fid, request: gr.Request):
+        if fid is not None and (text or "").strip():
+            web.feedback.update(fid, user=web.identity(request).key, comment=text.strip())
+        return gr.update(visible=False), "", "Thanks, your comment was saved." if fid else ""
+
+    send_comment.click(save_comment, [comment, last_vote], [feedback_box, comment,
+                                                            feedback_note], queue=False,
+                       **private)
+    comment.submit(save_comment, [comment, last_vote], [feedback_box, comment, feedback_note],
+                   queue=False, **private)
+
+    def start_over():
+        return [], "", {}, None, gr.update(visible=False), ""
+
+    outputs = [chatbot, question, votes, last_vote, feedback_box, feedback_note]
+    new_chat.click(start_over, None, outputs, queue=False, **private)
+    chatbot.clear(start_over, None, outputs, queue=False, **private)
+    return chatbot
+
+
+# -- articles --------------------------------------------------------------------------------
+
+
+def _article_rows(web: Web, query: str) -> tuple[list[list], str]:
+    infos = web.assistant.articles()
+    found = filter_articles(infos, query or "")
+    rows = [[a.published or "", a.title or "(untitled)", a.outlet or "", a.chunks, a.id]
+            for a in found[:ARTICLES_SHOWN]]
+    shown = (f"{len(found)} of {len(infos)} articles" if query else f"{len(infos)} articles")
+    if len(found) > ARTICLES_SHOWN:
+        shown += f" (first {ARTICLES_SHOWN} shown: search to narrow)"
+    return rows, f'<span id="article-count">{html.escape(shown)}</span>'
+
+
+def upload_report_html(report) -> str:
+    cls = {"indexed": "indexed", "partly indexed": "partly", "failed": "failed",
+           "refused": "refused"}
+    rows = "".join(
+        f'<tr class="file-result"><td>{html.escape(f.name)}</td>'
+        f'<td class="{cls.get(f.status, "")}">{html.escape(f.status)}</td>'
+        f'<td>{html.escape("; ".join(f.messages) or (str(f.articles) + " article(s)"))}'
+        f'</td></tr>' for f in report.files)
+    return (f'<div class="upload-report"><p id="upload-summary">{html.escape(report.summary)}'
+            f'</p><table><thead><tr><th>File</th><th>Result</th><th>Details</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table></div>')
+
+
+def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
+    with gr.Row():
+        search = gr.Textbox(placeholder="Search titles, outlets, authors, dates…",
+                            show_label=False, elem_id="article-search", scale=6)
+        count = gr.HTML("", elem_id="article-count-box", padding=False)
+    table = gr.Dataframe(headers=ARTICLE_COLUMNS, datatype=["str"] * 5, interactive=False,
+                         wrap=True, elem_id="articles-table", max_height=480,
+                         column_widths=["12%", "48%", "14%", "8%", "18%"])
+    with gr.Column(visible=False, elem_id="admin-panel", variant="panel") as admin:
+        gr.HTML("<b>Admin</b>: add or remove articles.", padding=True)
+        files = gr.File(file_count="multiple", type="filepath", elem_id="upload-files",
+                        label=f"Upload articles ({web.uploads.limits_text()})")
+        report = gr.HTML("", elem_id="upload-report")
+        with gr.Row():
+            delete_id = gr.Textbox(label="Article ID (click a row to pick it)",
+                                   elem_id="delete-id", scale=4)
+            delete_btn = gr.Button("Delete article", variant="stop", elem_id="delete-article",
+                                   scale=1)
+        deleted = gr.HTML("", elem_id="delete-result")
+
+    def refresh(query: str):
+        rows, shown = _article_rows(web, query)
+        return rows, shown
+
+    private = {"api_visibility": "private"}
+    search.change(refresh, search, [table, count], queue=False, **private)
+
+    def pick(evt: gr.SelectData):
+        row = evt.row_value if isinstance(evt.row_value, list) else []
+        return row[4] if len(row) > 4 else gr.update()
+
+    table.select(pick, None, delete_id, queue=False, **private)
+
+    def index_files(paths: list[str] | None, query: str, request: gr.Request,
+                    progress=gr.Progress(track_tqdm=True)):
+        if not web.identity(request).admin:
+            raise gr.Error("Uploading needs the admin role.")
+        if not paths:
+            return gr.update(), gr.update(), gr.update(), gr.update()
+        progress(0, desc="Indexing")
+        result = web.uploads.ingest([(Path(p).name, Path(p)) for p in paths])
+        rows, shown = _article_rows(web, query)
+        return upload_report_html(result), None, rows, shown
+
+    files.upload(index_files, [files, search], [report, files, table, count],
+                 show_progress="full", **private)
+
+    def delete(article_id: str, query: str, request: gr.Request):
+        if not web.identity(request).admin:
+            raise gr.Error("Deleting needs the admin role.")
+        article_id = (article_id or "").strip()
+        if not article_id:
+            return "Pick an article first.", gr.update(), gr.update(), gr.update()
+        ok = web.assistant.delete(article_id)
+        msg = f"Deleted {article_id}." if ok else f"No article with id {article_id}."
+        rows, shown = _article_rows(web, query)
+        return html.escape(msg), "", rows, shown
+
+    delete_btn.click(delete, [delete_id, search], [deleted, delete_id, table, count], **private)
+    return table, admin, (search, count)
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+def header_html(signed_in: str) -> str:
+    who = f'<div id="whoami">{html.escape(signed_in)}</div>' if signed_in else ""
+    return ('<div id="app-header"><div><h1>Article assistant</h1><p>Short answers from your '
+            'articles, with numbered citations: click [n] to see the passage.</p></div>'
+            f'{who}</div>')
+
+
+def build_demo(web: Web) -> gr.Blocks:
+    """The chat page: Chat and Articles tabs; admins also upload and delete."""
+    with gr.Blocks(title="Article assistant") as demo:
+        who = gr.HTML(header_html(""), padding=False, elem_id="app-header-box")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
+                chat_panel(web, compact=False, source="chat")
+            with gr.Tab("Articles", id="articles-tab", elem_id="articles-tab"):
+                table, admin, (search, count) = articles_panel(web)
+
+        def on_load(request: gr.Request):
+            me = web.identity(request)
+            rows, shown = _article_rows(web, "")
+            label = "" if me.kind == "local" else (
+                f"Signed in as {me.name}" + (" (admin)" if me.admin else ""))
+            return header_html(label), rows, shown, gr.update(visible=me.admin)
+
+        demo.load(on_load, None, [who, table, count, admin], queue=False,
+                  show_progress="hidden", api_visibility="private")
+    return demo
+
+
+def build_widget(web: Web) -> gr.Blocks:
+    """/widget: the chat alone, compact, for an iframe or <gradio-app> on another page."""
+    with gr.Blocks(title="Article assistant", fill_height=True) as widget:
+        gr.HTML('<div id="widget-header">Ask the article assistant</div>', padding=False)
+        chat_panel(web, compact=True, source="widget")
+    return widget
+

@@ -1,0 +1,5 @@
+"""Real servers that the tests and the benchmarks both drive (never imported by the app):
+llm_server.ScriptedLLM, an OpenAI-compatible chat-completions server scripted per request.
+
+Importable because pytest puts the repository root on sys.path (pyproject.toml,
+[tool.pytest.ini_options] pythonpath) and bench/ scripts add it themselves."""

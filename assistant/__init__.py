@@ -13,8 +13,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .config import Settings, get_settings
-from .errors import (AssistantError, AuthError, ConfigError, DateError, EmbedderError,
-                     LLMError, LoadError, QuestionError, QuoteModelError, StoreError)
+from .errors import (
+    AssistantError,
+    AuthError,
+    ConfigError,
+    DateError,
+    EmbedderError,
+    LLMError,
+    LoadError,
+    QuestionError,
+    QuoteModelError,
+    StoreError,
+)
 from .types import Answer, Article, Chunk, Citation, Hit, IndexedQuote
 
 if TYPE_CHECKING:

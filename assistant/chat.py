@@ -16,12 +16,12 @@ import re
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .answer import prompts
 from .db import SQLite
-from .types import Answer, Citation
+from .types import Answer
 
 FILE_NAME = "conversations.sqlite3"
 REWRITE_TURNS = 6  # turns of history the LLM sees when rewriting
@@ -33,14 +33,6 @@ class Turn:
     content: str  # what the user typed, or the answer text
     standalone: str = ""  # user turns: the question as it was searched
     answer: Answer | None = None  # assistant turns: the whole answer, citations included
-
-
-def _answer_from(data: dict) -> Answer:
-    cite_keys = {f.name for f in fields(Citation)}
-    answer_keys = {f.name for f in fields(Answer)}
-    cites = [Citation(**{k: v for k, v in c.items() if k in cite_keys})
-             for c in data.get("citations", [])]
-    return Answer(**{**{k: v for k, v in data.items() if k in answer_keys}, "citations": cites})
 
 
 class Conversations:
@@ -92,7 +84,7 @@ class Conversations:
                               "WHERE conversation = ? ORDER BY id DESC LIMIT ?",
                               (conversation_id, limit)).fetchall()
         return [Turn(role, content, standalone or "",
-                     _answer_from(json.loads(answer)) if answer else None)
+                     Answer.from_json(json.loads(answer)) if answer else None)
                 for role, content, standalone, answer in reversed(rows)]
 
     def delete(self, conversation_id: str) -> bool:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from .config import get_settings
-from .errors import AssistantError
+from .errors import AssistantError, StoreError
 from .types import Answer, hits_json
 
 
@@ -20,18 +21,48 @@ def _core():
     return core
 
 
-def _assistant(args):
-    return _core().Assistant(get_settings(index_dir=getattr(args, "index", None)))
+_LOCKS: list = []  # held until main() returns (or the process dies: the kernel drops them)
+
+
+def _assistant(args, write: bool = False):
+    """The library, or the server that holds the index (assistant/remote.py).
+
+    An embedded index has one writer (assistant/writer.py): a command that writes takes the
+    index's exclusive lock, one that reads a shared one. When `assistant serve` holds it, the
+    command goes through the server instead; when another command holds it, this one waits."""
+    from .writer import Holder, IndexLock
+
+    settings = get_settings(index_dir=getattr(args, "index", None))
+    if settings.chroma_host:  # a Chroma server takes any number of writers
+        return _core().Assistant(settings)
+    lock = IndexLock(settings.index_dir)
+    if not lock.try_acquire(exclusive=write):
+        holder = lock.holder()
+        if holder is not None and holder.kind == "server" and holder.url and holder.token:
+            from .remote import RemoteAssistant
+
+            return RemoteAssistant(holder, settings)
+        if holder is None and not (settings.index_dir / ".writer.json").exists():
+            raise StoreError(f"the index at {settings.index_dir} is in use by another "
+                             f"process that did not say which (another user's?); stop it "
+                             f"or use another index (--index)")
+        print(f"waiting for {holder.describe() if holder else 'another process'} to finish "
+              f"with {settings.index_dir} …", file=sys.stderr, flush=True)
+        lock.acquire(exclusive=write)
+    if write:
+        lock.announce(Holder(pid=os.getpid(), kind="cli", command=args.command))
+    _LOCKS.append(lock)
+    return _core().Assistant(settings)
 
 
 def cmd_ingest(args) -> int:
     progress = False if args.quiet else (True if args.progress else None)
-    a = _assistant(args)
+    a = _assistant(args, write=True)
     report = a.ingest(args.paths, progress=progress)
     for where, reason in report.errors:
         print(f"error: {where}: {reason}", file=sys.stderr)
     print(report.summary())
-    if a.settings.extract_quotes and (stale := a.store.quotes_outdated()):
+    if a.settings.extract_quotes and (stale := a.quotes_outdated()):
         print(f"note: {stale} article(s) have quotes from older extraction rules (or none); "
               f"`assistant quotes --rebuild` extracts them again", file=sys.stderr)
     return 0 if report.ok else 1
@@ -103,7 +134,7 @@ def cmd_search(args) -> int:
 def cmd_quotes(args) -> int:
     import textwrap
 
-    a = _assistant(args)
+    a = _assistant(args, write=args.rebuild)
     if args.rebuild:
         print(f"{a.rebuild_quotes(progress=None if not args.json else False)} quotes indexed",
               file=sys.stderr)
@@ -180,12 +211,71 @@ def cmd_articles_stats(args) -> int:
 
 
 def cmd_articles_delete(args) -> int:
-    a = _assistant(args)
+    a = _assistant(args, write=True)
     missing = [i for i in args.ids if not a.delete(i)]
     for i in missing:
         print(f"error: no article with id {i!r}", file=sys.stderr)
     print(f"deleted {len(args.ids) - len(missing)} article(s)")
     return 1 if missing else 0
+
+
+def cmd_jobs(args) -> int:
+    """The write queue, read directly (SQLite under the data dir, or the shared Redis): it
+    takes many readers, so this works while the server runs."""
+    from .jobs import JobQueue
+
+    queue = JobQueue(get_settings(index_dir=getattr(args, "index", None)))
+    if args.cancel:
+        job = queue.cancel(args.cancel)
+        print(f"{job.id}\t{job.state}")
+        return 0
+    jobs = [queue.get(args.id)] if args.id else queue.list(args.limit)
+    if args.id and jobs[0] is None:
+        print(f"error: no job with id {args.id!r}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([j.to_json() for j in jobs], ensure_ascii=False, indent=2))
+        return 0
+    for j in jobs:
+        what = ", ".join(j.args.get("paths", [])[:3]) or ", ".join(
+            f.get("name", "") for f in j.args.get("files", [])[:3])
+        progress = f"{j.done}/{j.total}" if j.total else "-"
+        summary = (j.result or {}).get("summary", "") or j.error
+        print(f"{j.id}\t{j.kind}\t{j.state}\t{progress}\t{what}\t{summary}")
+    print(f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}, {queue.depth()} waiting",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_worker(args) -> int:
+    """Jobs from a shared queue, on any machine: needs a Redis queue and a Chroma server
+    (an embedded index has one writer, the server, which runs its own worker)."""
+    import signal
+    import threading
+
+    from .jobs import JobQueue
+    from .web.uploads import Uploads
+
+    settings = get_settings()
+    if not settings.queue_url or not settings.chroma_host:
+        print("error: `assistant worker` needs ASSISTANT_QUEUE_URL (a Redis) and "
+              "ASSISTANT_CHROMA_HOST (a Chroma server); with an embedded index, `assistant "
+              "serve` runs the queue's worker itself", file=sys.stderr)
+        return 2
+    a = _core().Assistant(settings)
+    queue = JobQueue(settings)
+    uploads = Uploads(a, queue, settings.data_dir, settings.upload_max_mb,
+                      settings.upload_max_files)
+    queue.execute = lambda job, progress: (uploads.run(job, progress) if job.kind == "upload"
+                                           else a.execute(job, progress))
+    a.store.probe()  # fail now, not on the first job, when Chroma is not there
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"worker {queue.worker_id}: taking jobs from {settings.queue_url} for the Chroma "
+          f"server {settings.chroma_host}:{settings.chroma_port}", file=sys.stderr, flush=True)
+    queue.work(stop, stale_after=args.stale_after)
+    return 0
 
 
 def cmd_serve(args) -> int:
@@ -267,6 +357,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("ids", nargs="+")
     sp.set_defaults(func=cmd_articles_delete)
 
+    sp = with_index(sub.add_parser("jobs", help="the write queue: jobs, progress, cancel"))
+    sp.add_argument("id", nargs="?", help="one job")
+    sp.add_argument("--cancel", metavar="ID", help="cancel a job (a running one stops after "
+                                                    "its current batch of articles)")
+    sp.add_argument("--limit", type=int, default=20, help="newest jobs shown (default 20)")
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_jobs)
+
+    sp = sub.add_parser("worker", help="run queued jobs (Redis queue + Chroma server)")
+    sp.add_argument("--stale-after", type=float, default=30.0,
+                    help="seconds without a heartbeat after which another worker's running "
+                         "job counts as lost and is queued again (default 30)")
+    sp.set_defaults(func=cmd_worker)
+
     sp = with_index(sub.add_parser("serve", help="serve the chat and the REST API"))
     sp.add_argument("--host")
     sp.add_argument("--port", type=int)
@@ -284,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:  # main() called in-process (tests, scripts) must not keep the index locked
+        while _LOCKS:
+            _LOCKS.pop().release()
 
 
 if __name__ == "__main__":

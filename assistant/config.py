@@ -111,6 +111,23 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url or self.llm_model)
 
+    # -- the write queue (assistant/jobs.py, docs/deploy.md "How writes flow") ------------
+    queue_url: str = Field(default="", description="ASSISTANT_QUEUE_URL: the job queue; empty: "
+                           "SQLite under the data dir (workers in the server); redis://host:"
+                           "port/db: a Redis shared by `assistant worker` processes")
+    job_retries: int = Field(default=2, ge=0, le=10, description="ASSISTANT_JOB_RETRIES: "
+                             "times a failed job is tried again")
+
+    @field_validator("queue_url")
+    @classmethod
+    def _check_queue_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"ASSISTANT_QUEUE_URL: {value!r} is not a Redis URL like "
+                              "redis://127.0.0.1:6379/0 (leave it empty for the built-in "
+                              "SQLite queue)")
+        return value
+
     # -- the web app (assistant/web, docs/embedding.md) --------------------------------------
     # Every value is checked here, when Settings is built: a typo fails loudly at start-up,
     # never per request. The web modules read the parsed forms (origins, auth_modes, rate…).

@@ -15,15 +15,15 @@ from .chat import Conversations, Turn, rewrite_followup
 from .config import Settings, get_settings
 from .dates import parse_date
 from .embed import Embedder, get_embedder
+from .errors import QuestionError, QueueError
 from .ingest.pipeline import IngestReport, ingest, quote_extractor
 from .quotes import RULES
 from .quotes import answers as quote_answers
 from .quotes.speakers import last_name, matches
-from .errors import QuestionError
 from .retrieve import Retriever
-from .text import visible_text, without_surrogates
 from .store import ArticleInfo, Prepared, Store, published_ts
-from .types import Answer, Article, Hit, IndexedQuote
+from .text import visible_text, without_surrogates
+from .types import Answer, Article, Hit, IndexedQuote, Job
 
 
 class Assistant:
@@ -55,17 +55,24 @@ class Assistant:
 
     # -- articles --------------------------------------------------------------------------
 
-    def ingest(self, paths: list[str | Path], progress: bool | None = None) -> IngestReport:
-        report = ingest([p if str(p).startswith(("http://", "https://")) else Path(p)
-                         for p in paths], self.store, self.embedder,
-                        chunk_tokens=self.settings.chunk_tokens,
-                        chunk_overlap=self.settings.chunk_overlap, progress=progress,
-                        quotes=self.settings.extract_quotes)
-        if report.added or report.updated:
-            # The keyword index is derived from Chroma: follow it now (and save it), not
-            # in the next search.
-            self.retriever.refresh()
-        return report
+    def ingest(self, paths: list[str | Path], progress: bool | None = None,
+               on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Index files, folders and URLs. progress: a bar on stderr (None: on a terminal);
+        on_progress(done, total): after each written batch (a job's progress)."""
+        changed = True
+        try:
+            report = ingest([p if str(p).startswith(("http://", "https://")) else Path(p)
+                             for p in paths], self.store, self.embedder,
+                            chunk_tokens=self.settings.chunk_tokens,
+                            chunk_overlap=self.settings.chunk_overlap, progress=progress,
+                            quotes=self.settings.extract_quotes, on_progress=on_progress)
+            changed = bool(report.added or report.updated)
+            return report
+        finally:
+            if changed:  # a stopped run may have written some batches too
+                # The keyword index is derived from Chroma: follow it now (and save it),
+                # not in the next search.
+                self.retriever.refresh()
 
     def ensure_seeded(self) -> IngestReport | None:
         """Index seeds/ when the index is empty (first run)."""
@@ -82,13 +89,31 @@ class Assistant:
     def stats(self) -> dict:
         return self.store.stats()
 
+    def quotes_outdated(self) -> int:
+        """Articles whose quotes older rules found: what `quotes --rebuild` would redo."""
+        return self.store.quotes_outdated()
+
     def delete(self, article_id: str) -> bool:
         deleted = self.store.delete_article(article_id)
         if deleted:
             self.retriever.refresh()
         return deleted
 
-    def rebuild_quotes(self, progress: bool | None = None) -> int:
+    def execute(self, job: Job, progress: Callable[[int, int], None]) -> dict:
+        """Run one job of the write queue (assistant/jobs.py; a worker calls this): what it
+        produced, as JSON. progress(done, total) reports, and raises Cancelled to stop."""
+        if job.kind == "ingest":
+            return self.ingest(job.args["paths"], progress=False, on_progress=progress).to_json()
+        if job.kind == "delete":
+            ids = list(job.args["ids"])
+            deleted = [i for i in ids if self.delete(i)]
+            return {"deleted": deleted, "missing": [i for i in ids if i not in deleted]}
+        if job.kind == "rebuild_quotes":
+            return {"quotes": self.rebuild_quotes(progress=False, on_progress=progress)}
+        raise QueueError(f"unknown kind of job {job.kind!r}")
+
+    def rebuild_quotes(self, progress: bool | None = None,
+                       on_progress: Callable[[int, int], None] | None = None) -> int:
         """Extract every article's quotes again (after an extractor upgrade, or for an index
         built without them); returns how many quotes the index holds now."""
         extract = quote_extractor()
@@ -99,7 +124,10 @@ class Assistant:
                                   "`make install`")
         infos = self.store.list_articles()
         show = sys.stderr.isatty() if progress is None else progress
-        for info in tqdm(infos, unit="article", desc="Quotes", disable=not show):
+        for done, info in enumerate(tqdm(infos, unit="article", desc="Quotes",
+                                         disable=not show)):
+            if on_progress is not None:
+                on_progress(done, len(infos))
             article = self.store.get_article(info.id)
             if article is None:  # deleted meanwhile
                 continue

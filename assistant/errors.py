@@ -68,6 +68,18 @@ class LLMError(AssistantError):
     status = 502
 
 
+class QueueError(AssistantError):
+    """The job queue cannot take or report work (its Redis is down, an unknown job id)."""
+
+    status = 503
+
+
+class Cancelled(AssistantError):
+    """A job stopped at a user's request (between two batches: nothing half-written)."""
+
+    status = 409
+
+
 class AuthError(AssistantError):
     """A request without (or with the wrong) credentials: 401, or 403 for a forbidden role."""
 
@@ -77,5 +89,6 @@ class AuthError(AssistantError):
         self.message = message
 
 
-__all__ = ["AssistantError", "AuthError", "ConfigError", "DateError", "EmbedderError",
-           "LLMError", "LoadError", "QuestionError", "QuoteModelError", "StoreError"]
+__all__ = ["AssistantError", "AuthError", "Cancelled", "ConfigError", "DateError",
+           "EmbedderError", "LLMError", "LoadError", "QueueError", "QuestionError",
+           "QuoteModelError", "StoreError"]

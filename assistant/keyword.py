@@ -9,11 +9,12 @@ thousands of articles) and saved next to the index, so a start-up only checks it
 Freshness: `refresh()` compares a fingerprint of the current chunk ids (`article#version#n`;
 a version changes whenever the article does) with the one the index was built from. The
 full fingerprint pages through the ids (~0.1 s for 7,000 chunks), so `ensure_fresh()` does
-it when forced (after an in-process ingest or delete), when the article or chunk counts
-changed (two cheap calls made on every search: another process added or deleted articles),
-and otherwise at most every `check_every` seconds (a same-size replacement made by another
-process against a shared Chroma server). While a long ingest grows a big index, count-driven
-refreshes are spaced out (at most ~20% of the time); deletions are never deferred. Whatever
+it when forced (after an in-process ingest or delete), when the store's change marker or
+the article or chunk counts moved (three cheap calls made on every search: another process —
+a worker, another app instance — changed the index; the marker catches same-size
+replacements, the counts indexes written before it existed), and otherwise at most every
+`check_every` seconds. While a long ingest grows a big index, count-driven refreshes are
+spaced out (at most ~20% of the time); deletions are never deferred. Whatever
 the keyword side proposes, the retriever reads the passages' texts from Chroma and checks
 their versions, so a deleted or replaced article is never shown.
 """
@@ -99,7 +100,7 @@ class Snapshot:
     tokens: list[np.ndarray] = field(default_factory=list)  # token ids per chunk
     vocab: dict[str, int] = field(default_factory=dict)
     bm25: object | None = None
-    counts: tuple[int, int] = (-1, -1)  # (articles, chunks) in Chroma when checked
+    counts: tuple = (-1, -1, "")  # (articles, chunks, change marker) when checked
     # False when some dated chunk lacks `published_ts` in Chroma (an index written before
     # chunks carried it): date filters then go by article id instead.
     dated_in_chroma: bool = True
@@ -164,8 +165,10 @@ class KeywordIndex:
 
     # -- freshness -------------------------------------------------------------------------
 
-    def _counts(self) -> tuple[int, int]:
-        return self.store.counts()
+    def _counts(self) -> tuple[int, int, str]:
+        """(articles, chunks, change marker): three cheap calls that tell whether another
+        process (a worker, another app instance) changed the index."""
+        return (*self.store.counts(), self.store.change_marker())
 
     def ensure_fresh(self, force: bool = False) -> bool:
         """Refresh when forced, when the counts moved, or every check_every seconds.

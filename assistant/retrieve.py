@@ -38,9 +38,9 @@ import numpy as np
 
 from .dates import TimeWindow, find_time, parse_date, strip_time
 from .embed import Embedder
+from .errors import StoreError
 from .faults import TRANSPORT_ERRORS, store_faults
 from .keyword import NO_DATE, KeywordIndex, Snapshot, parse_chunk_id
-from .errors import StoreError
 from .store import Store, published_ts, where_clause
 from .text import visible_text, without_surrogates
 from .types import Hit, hits_json

@@ -20,6 +20,7 @@ import calendar
 import json
 import logging
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -155,6 +156,10 @@ class Store:
             self.articles = self._collection(f"{settings.collection}-articles", meta)
             self.chunks = self._collection(f"{settings.collection}-chunks", meta)
             self.quotes = self._collection(f"{settings.collection}-quotes", meta)
+            # One record, rewritten after every change: readers in other processes (app
+            # instances, workers) see at once that their derived state (the keyword index)
+            # is stale, without listing every chunk.
+            self.changes = self._collection(f"{settings.collection}-changes", meta)
         except StoreError:
             raise
         except Exception as e:
@@ -184,6 +189,27 @@ class Store:
 
     def count_articles(self) -> int:
         return self.articles.count()
+
+    def probe(self) -> int:
+        """A real, cheap round trip through every collection (one nearest-neighbour query on
+        the chunks): the articles count, or the error a question would meet now."""
+        n = self.articles.count()
+        if self.chunks.count():
+            probe = np.zeros(self.embed_dim, dtype=np.float32)
+            probe[0] = 1.0
+            self.chunks.query(query_embeddings=[probe.tolist()], n_results=1, include=[])
+        self.quotes.count()
+        return n
+
+    def change_marker(self) -> str:
+        """A token that changes whenever any writer changes the index ("" before the first
+        change an indexer of this version made)."""
+        got = self.changes.get(ids=["marker"], include=["metadatas"])
+        return str(got["metadatas"][0].get("token", "")) if got["ids"] else ""
+
+    def _changed(self) -> None:
+        self.changes.upsert(ids=["marker"], embeddings=[[1.0]], documents=[""],
+                            metadatas=[{"token": uuid.uuid4().hex, "at": time.time()}])
 
     def counts(self) -> tuple[int, int]:
         """(articles, chunks): two cheap calls that tell whether another writer moved."""
@@ -429,6 +455,7 @@ class Store:
                             "chunks": len(chunks), "quotes": len(p.quotes),
                             "quote_rules": p.quote_rules, "ingested_at": now})
         self.articles.upsert(ids=a_ids, embeddings=a_embs, documents=a_docs, metadatas=a_metas)
+        self._changed()
         for p in items:
             self._delete_chunks(p.article.id, keep_version=p.article.version)
 
@@ -460,11 +487,13 @@ class Store:
                 ids=[p.article.id for p in items],
                 metadatas=[{**current[p.article.id], "quotes": len(p.quotes),
                             "quote_rules": p.quote_rules} for p in items])
+            self._changed()
 
     def delete_article(self, article_id: str) -> bool:
         if not self.articles.get(ids=[article_id], include=[])["ids"]:
             return False
         self.articles.delete(ids=[article_id])  # from here on its chunks are invisible
+        self._changed()
         self._delete_chunks(article_id)
         return True
 

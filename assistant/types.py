@@ -6,8 +6,8 @@ answerer -> CLI/API/UI) is one of these, so each step can be tested on its own.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .ids import content_hash
@@ -131,6 +131,14 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Answer":
+        """The Answer a to_json() described (a stored conversation, a server's reply)."""
+        cites = [Citation(**{k: v for k, v in c.items() if k in Citation.__dataclass_fields__})
+                 for c in data.get("citations", [])]
+        return cls(**{**{k: v for k, v in data.items() if k in cls.__dataclass_fields__},
+                      "citations": cites})
+
     def to_json(self) -> dict[str, Any]:
         return {
             "question": self.question,
@@ -152,3 +160,38 @@ def hits_json(query: str, hits: Iterable[Hit]) -> dict[str, Any]:
          "score": round(float(getattr(h, "relevance", 0.0) or h.score), 4),
          "similarity": round(float(h.score), 4), "text": h.text, "start": h.start,
          "end": h.end} for r, h in enumerate(hits, 1)]}
+
+
+@dataclass
+class Job:
+    """A piece of work in the durable queue (assistant/jobs.py): an ingest of files or URLs
+    (an upload, a CLI hand-off, a feed item), a deletion, a quote rebuild. `done`/`total` are
+    its progress in articles; `result` is what it produced (the ingest report)."""
+
+    id: str
+    kind: str  # ingest | delete | rebuild_quotes
+    args: dict[str, Any] = field(default_factory=dict)
+    state: str = "queued"  # queued | running | done | failed | cancelled
+    created: float = 0.0
+    started: float = 0.0
+    finished: float = 0.0
+    heartbeat: float = 0.0  # last sign of life of the worker running it
+    attempts: int = 0
+    done: int = 0
+    total: int = 0
+    result: dict[str, Any] | None = None
+    error: str = ""
+    worker: str = ""  # host:pid of the worker that ran it last
+
+    FINAL = ("done", "failed", "cancelled")
+
+    @property
+    def final(self) -> bool:
+        return self.state in self.FINAL
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Job":
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})

@@ -28,10 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, bench_settings, cached_index  # noqa: E402
-
 from assistant.answer.extractive import NOT_COVERED  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
+from bench.common import DATA, bench_settings, cached_index  # noqa: E402
 
 
 def norm(s: str) -> str:

@@ -8,6 +8,7 @@ Everything expensive is session-scoped and built once: the seed index (embedding
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -134,11 +135,20 @@ def page(browser):
 
 
 def start_app(index: Path, log_dir: Path, env: dict[str, str] | None = None,
-              timeout: float = SERVER_START_TIMEOUT) -> tuple[str, subprocess.Popen]:
+              timeout: float = SERVER_START_TIMEOUT, copy: bool = True,
+              port: int | None = None) -> tuple[str, subprocess.Popen]:
     """`assistant serve` on a free loopback port with extra environment (ASSISTANT_*
-    settings): (base URL, process). Stop it with stop(process)."""
-    port = free_port()
+    settings): (base URL, process). Stop it with stop(process).
+
+    A server is its index's one writer (assistant/writer.py), so by default it serves a copy
+    of `index` of its own (several test servers share the session's seed index);
+    copy=False serves `index` itself."""
+    port = port or free_port()
     log = Path(log_dir) / f"server-{port}.log"
+    if copy:
+        own = Path(log_dir) / f"index-{port}"
+        shutil.copytree(index, own, ignore=shutil.ignore_patterns(".writer.*"))
+        index = own
     full_env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1",
                 "ASSISTANT_DATA_DIR": str(log_dir), **(env or {})}
     with log.open("wb") as out:

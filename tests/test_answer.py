@@ -9,9 +9,9 @@ import pytest
 
 from assistant.config import get_settings
 from assistant.core import Assistant
-from assistant.web.render import answer_html, safe_url
 from assistant.text import sentence_spans
 from assistant.types import Answer, Citation
+from assistant.web.render import answer_html, safe_url
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -308,6 +309,19 @@ ZEBRA = ("Zebra census finds record herd\n\nThe national zebra census counted 4,
          "Tuesday. Rangers credited the wet season for the growth of the herd.")
 
 
+def finished(c, r, headers=ADMIN_BEARER, timeout: float = 120.0) -> dict:
+    """The upload's report, once its job (202: queued) is done."""
+    assert r.status_code == 202, r.text
+    job = r.json()["job"]
+    deadline = time.monotonic() + timeout
+    while job["state"] not in ("done", "failed", "cancelled"):
+        assert time.monotonic() < deadline, f"job still {job['state']}"
+        time.sleep(0.1)
+        job = c.get(f"/api/jobs/{job['id']}", headers=headers).json()["job"]
+    assert job["state"] == "done", job
+    return job["result"]
+
+
 def test_upload_reports_per_file_and_cannot_escape_the_upload_folder(make, lib):
     c = make(**SECURE)
     good_jsonl = (json.dumps({"id": "zebra-1", "title": "Zebra census", "text": ZEBRA}) + "\n"
@@ -321,9 +335,7 @@ def test_upload_reports_per_file_and_cannot_escape_the_upload_folder(make, lib):
         ("files", ("tool.exe", b"MZ\x90\x00", "application/octet-stream")),
         ("files", (".htaccess", b"deny from all", "text/plain")),
     ]
-    r = c.post("/api/articles", headers=ADMIN_BEARER, files=files)
-    assert r.status_code == 200, r.text
-    report = r.json()
+    report = finished(c, c.post("/api/articles", headers=ADMIN_BEARER, files=files))
     by_name = {f["name"]: f for f in report["files"]}
     assert by_name["evil-zebra.txt"]["status"] == "indexed"
     assert by_name["evil-zebra.txt"]["saved_as"] == "evil-zebra.txt"
@@ -354,7 +366,7 @@ def test_upload_limits_give_clear_messages(make):
     files = [("files", ("big.txt", b"zebra " * 400, "text/plain")),
              ("files", ("small.txt", b"", "text/plain")),
              ("files", ("third.txt", b"zebra", "text/plain"))]
-    report = c.post("/api/articles", headers=ADMIN_BEARER, files=files).json()
+    report = finished(c, c.post("/api/articles", headers=ADMIN_BEARER, files=files))
     by_name = {f["name"]: f for f in report["files"]}
     assert by_name["big.txt"]["messages"] == ["too large: more than 0.001 MB"]
     assert by_name["third.txt"]["messages"] == ["not indexed: at most 2 files per upload"]
@@ -448,7 +460,7 @@ def test_other_origins_cannot_post_with_the_users_credentials(make):
                       files=upload).status_code == 403
     for origin in ("http://testserver", "https://intranet.example.com", None):
         headers = {**alice, **({"Origin": origin} if origin else {})}
-        assert c.post("/api/articles", headers=headers, files=upload).status_code == 200
+        assert c.post("/api/articles", headers=headers, files=upload).status_code == 202
     # Reading is not writing: GETs from anywhere are answered (CORS keeps them unreadable).
     assert c.get("/api/me", headers={**alice, "Origin": "https://evil.example"}).status_code \
         == 200

@@ -18,14 +18,14 @@ PACKAGE = ROOT / "assistant"
 # module named exactly elsewhere, like quotes.answers, is in that layer instead).
 LAYERS = [
     ["errors", "config", "types", "ids", "text", "db", "dates"],
-    ["embed", "faults", "ingest", "ingest.loaders", "ingest.documents", "ingest.urls",
+    ["embed", "faults", "writer", "jobs", "ingest", "ingest.loaders", "ingest.documents", "ingest.urls",
      "ingest.chunking", "quotes", "quotes.*"],
     ["store"],
     ["keyword", "ingest.pipeline"],
     ["retrieve"],
     ["answer.*", "answer", "quotes.answers", "chat"],
     ["core"],
-    ["web.*", "web", "cli", "integrations.*", "integrations", ""],  # "": assistant/__init__
+    ["web.*", "web", "cli", "remote", "integrations.*", "integrations", ""],  # "": assistant/__init__
 ]
 
 

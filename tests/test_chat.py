@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from assistant.config import Settings
 from assistant.answer.llm import LLMAnswerer
 from assistant.chat import Conversations, Turn, entities, rewrite_followup, rule_rewrite
+from assistant.config import Settings
+from assistant.types import Answer, Citation
 from assistant.web.messages import turns_from_messages
 from assistant.web.render import answer_html
-from assistant.types import Answer, Citation
 from testkit.llm_server import Reply, ScriptedLLM
 
 OBAMA = "What did Obama say about the ceasefire?"

@@ -13,11 +13,7 @@ import pytest
 from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.errors import StoreError
-
-try:
-    from tests.chroma_server import ChromaServer, free_port
-except ImportError:  # run from inside tests/
-    from chroma_server import ChromaServer, free_port
+from testkit.chroma_server import ChromaServer, free_port
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 pytestmark = pytest.mark.server

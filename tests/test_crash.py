@@ -16,11 +16,7 @@ from assistant.core import Assistant
 from assistant.ingest.chunking import chunk_article, make_splitter
 from assistant.ingest.loaders import load_file
 from assistant.quotes import extract_quotes
-
-try:
-    from tests.town import write_town
-except ImportError:  # run from inside tests/
-    from town import write_town
+from tests.town import write_town
 
 N = 96
 

@@ -16,9 +16,9 @@ import pytest
 
 from assistant.answer import extractive
 from assistant.answer.checking import CitationStream, check, locate, renumber
-from assistant.config import Settings
 from assistant.answer.llm import COOLDOWN, LLMAnswerer
 from assistant.answer.prompts import defuse
+from assistant.config import Settings
 from assistant.embed import get_embedder
 from assistant.ingest.loaders import load_file
 from assistant.types import Answer, Hit

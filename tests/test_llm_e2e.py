@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, free_port, stop, wait_for_http
 from testkit.llm_server import Reply, ScriptedLLM
+from tests.conftest import REPO_ROOT, free_port, stop, wait_for_http
 
 QUESTION = "What did Obama say about the Russians?"
 
@@ -155,9 +156,12 @@ def llm_app(seed_index, tmp_path_factory):
         env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False",
                "ASSISTANT_LLM_BASE_URL": server.url + "/v1", "ASSISTANT_LLM_MODEL": "scripted",
                "ASSISTANT_LLM_TIMEOUT": "2", "ASSISTANT_DATA_DIR": str(log.parent)}
+        # its own copy: a server is its index's one writer (assistant/writer.py)
+        index = shutil.copytree(seed_index, log.parent / "index",
+                                ignore=shutil.ignore_patterns(".writer.*"))
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli", "serve", "--index", str(seed_index),
+                [sys.executable, "-m", "assistant.cli", "serve", "--index", str(index),
                  "--host", "127.0.0.1", "--port", str(port)], cwd=REPO_ROOT, env=env,
                 stdout=out, stderr=subprocess.STDOUT)
         try:

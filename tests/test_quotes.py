@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from assistant.quotes.marks import quote_spans, sentences, single_style
-
 from bench.quotes import POLNEAR, evaluate, gold_of, load_split, match, overlap_ratio
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,11 +18,7 @@ from assistant.dates import find_time, parse_date, strip_time
 from assistant.keyword import parse_chunk_id
 from assistant.retrieve import Retriever, search_batch
 from assistant.types import hits_json
-
-try:
-    from tests.chroma_server import ChromaServer
-except ImportError:  # run from inside tests/
-    from chroma_server import ChromaServer
+from testkit.chroma_server import ChromaServer
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -297,8 +297,8 @@ def test_admin_uploads_with_per_file_errors_then_deletes(as_user, secure_app):
     page.get_by_role("tab", name="Articles").click()
     page.locator("#admin-panel").wait_for(state="visible")
     page.evaluate("""() => { window.__progress = false; new MutationObserver(() => {
-        if (document.querySelector('#admin-panel .progress-text, #admin-panel .eta-bar, '
-            + '#admin-panel .progress-level, #admin-panel .wrap.default'))
+        if (document.querySelector('#upload-progress, #admin-panel .progress-text, '
+            + '#admin-panel .eta-bar, #admin-panel .progress-level, #admin-panel .wrap.default'))
             window.__progress = true; }).observe(document.body, {subtree: true,
             childList: true}); }""")
     ostrich = ("Ostrich farm opens in Kent\n\nA farm near Canterbury opened the county's first "

@@ -25,15 +25,9 @@ import pytest
 from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.errors import StoreError
-
-try:
-    from tests.chroma_server import ChromaServer
-    from tests.store_mode import SERVER
-    from tests.town import write_town
-except ImportError:  # run from inside tests/
-    from chroma_server import ChromaServer
-    from store_mode import SERVER
-    from town import write_town
+from testkit.chroma_server import ChromaServer
+from tests.store_mode import SERVER
+from tests.town import write_town
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = REPO_ROOT / "seeds"

@@ -46,6 +46,18 @@ class IngestReport:
                 f"{len(self.unchanged)} unchanged, {len(self.errors)} failed; "
                 f"{self.chunks} chunks in {self.seconds:.1f} s")
 
+    def to_json(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "errors": [list(e) for e in self.errors], "chunks": self.chunks,
+                "seconds": round(self.seconds, 3), "summary": self.summary()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "IngestReport":
+        return cls(added=list(data.get("added", [])), updated=list(data.get("updated", [])),
+                   unchanged=list(data.get("unchanged", [])),
+                   errors=[tuple(e) for e in data.get("errors", [])],
+                   chunks=int(data.get("chunks", 0)), seconds=float(data.get("seconds", 0)))
+
 
 def load_all(paths: list[Path | str], report: IngestReport) -> list[Article]:
     """Every article the paths hold; bad files and lines go to report.errors."""
@@ -104,8 +116,11 @@ def quote_extractor(enabled: bool = True) -> Callable[[Article], list] | None:
 
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 240,
-           chunk_overlap: int = 24, progress: bool | None = None,
-           quotes: bool = True) -> IngestReport:
+           chunk_overlap: int = 24, progress: bool | None = None, quotes: bool = True,
+           on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+    """progress: a tqdm bar on stderr (None: when it is a terminal); on_progress(done, total)
+    after every written batch (articles): a job's progress, and where it may stop (an
+    exception there ends the run between two batches, each article fully in or out)."""
     t0 = time.perf_counter()
     report = IngestReport()
     articles = load_all(list(paths), report)
@@ -125,10 +140,19 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
     show = sys.stderr.isatty() if progress is None else progress
     with tqdm(total=len(todo), unit="article", disable=not show or not todo,
               desc="Indexing", smoothing=0.1) as bar:
+        done = 0
+
         def written(batch_size: int, chunk_count: int) -> None:
+            nonlocal done
             report.chunks += chunk_count
+            done += batch_size
             bar.update(batch_size)
             bar.set_postfix(chunks=report.chunks)
+            if on_progress is not None:
+                on_progress(done, len(todo))
+
+        if on_progress is not None:
+            on_progress(0, len(todo))
 
         def failed(article: Article, reason: str) -> None:
             report.errors.append((article.source or article.id, reason))

@@ -11,9 +11,9 @@ import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
-from ..types import Article
 from ..errors import LoadError
 from ..ids import article_id
+from ..types import Article
 from .loaders import _decode, _load_html
 
 TIMEOUT = 10.0

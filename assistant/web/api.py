@@ -5,7 +5,10 @@ POST /api/ask/stream    server-sent events: `token`…, then `citations`, then `
 GET  /api/search        ranked passages
 GET  /api/articles      what is indexed (search with ?q=)
 GET  /api/articles/{id} one article, text included
-POST /api/articles      upload files (multipart, field `files`; admin)
+POST /api/articles      upload files (multipart, field `files`; admin): 202 + the job
+GET  /api/jobs[/{id}]   the write queue: state, progress, result (admin); DELETE cancels
+POST /api/jobs          the local CLI's hand-off (its token only): ingest paths, rebuild quotes
+GET  /api/stats         what is indexed
 DELETE /api/articles/{id}  (admin)
 GET  /api/quotes        the quotation index (who said what)
 POST /api/feedback      thumbs up/down on an answer; GET /api/feedback[.csv] (admin)
@@ -52,6 +55,12 @@ class AskRequest(BaseModel):
                                                                "after (YYYY-MM-DD, YYYY-MM, YYYY)")
     until: str | None = Field(None, max_length=10, description="Only articles published on or "
                                                                "before")
+
+
+class JobRequest(BaseModel):
+    kind: Literal["ingest", "rebuild_quotes"]
+    paths: list[str] = Field(default_factory=list, max_length=10_000,
+                             description="Files, folders or URLs (ingest)")
 
 
 class FeedbackRequest(BaseModel):
@@ -179,10 +188,11 @@ def build_router(web: Web) -> APIRouter:
         "schema": {"type": "object", "required": ["files"], "properties": {"files": {
             "type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
 
-    @router.post("/articles", tags=["articles"], openapi_extra=upload_schema)
+    @router.post("/articles", tags=["articles"], openapi_extra=upload_schema, status_code=202)
     async def upload(request: Request, _: Identity = Depends(admin)) -> dict:
-        """Index uploaded files (multipart field `files`); the report says, per file, what
-        happened: indexed, partly indexed (bad lines), failed or refused (type, size, count)."""
+        """Queue uploaded files for indexing (multipart field `files`): 202 with the job at
+        once; GET /api/jobs/{id} follows it, and its `result` says, per file, what happened:
+        indexed, partly indexed (bad lines), failed or refused (type, size, count)."""
         limit = web.uploads.max_files * web.uploads.max_bytes + (1 << 20)
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > limit:
@@ -196,11 +206,53 @@ def build_router(web: Web) -> APIRouter:
             files = [f for f in form.getlist("files") if hasattr(f, "filename")]
             if not files:
                 raise HTTPException(400, "no files: send them as multipart field 'files'")
-            report = await run_in_threadpool(
-                web.uploads.ingest, [(f.filename or "", f.file) for f in files])
-            return report.to_json()
+            job = await run_in_threadpool(
+                web.uploads.submit, [(f.filename or "", f.file) for f in files])
+            return {"job": job.to_json()}
         finally:
             await form.close()
+
+    # -- the write queue (assistant/jobs.py) -------------------------------------------------
+
+    def local_cli(who: Identity = Depends(user)) -> Identity:
+        if who.kind != "cli":
+            raise HTTPException(403, "only the local `assistant` command may queue files "
+                                     "of the server's own disk")
+        return who
+
+    @router.post("/jobs", tags=["jobs"], status_code=202)
+    def submit(req: JobRequest, _: Identity = Depends(local_cli)) -> dict:
+        """The CLI's hand-off (with the server's local token): index paths of this machine
+        (`ingest`), or rebuild the quote index (`rebuild_quotes`)."""
+        if req.kind == "ingest" and not req.paths:
+            raise HTTPException(422, "an ingest job needs paths")
+        return {"job": web.jobs.submit(req.kind, {"paths": req.paths}).to_json()}
+
+    @router.get("/jobs", tags=["jobs"])
+    def jobs(limit: int = Query(50, ge=1, le=1000), _: Identity = Depends(admin)) -> dict:
+        """The newest jobs first, with their state and progress."""
+        found = web.jobs.list(limit)
+        return {"jobs": [j.to_json() for j in found],
+                "depth": sum(1 for j in found if not j.final)}
+
+    @router.get("/jobs/{job_id}", tags=["jobs"])
+    def job(job_id: str, _: Identity = Depends(admin)) -> dict:
+        found = web.jobs.get(job_id)
+        if found is None:
+            raise HTTPException(404, f"no job with id {job_id!r}")
+        return {"job": found.to_json()}
+
+    @router.delete("/jobs/{job_id}", tags=["jobs"])
+    def cancel(job_id: str, _: Identity = Depends(admin)) -> dict:
+        """Cancel: a queued job at once, a running one after its current batch."""
+        if web.jobs.get(job_id) is None:
+            raise HTTPException(404, f"no job with id {job_id!r}")
+        return {"job": web.jobs.cancel(job_id).to_json()}
+
+    @router.get("/stats", tags=["articles"])
+    def stats(_: Identity = Depends(user)) -> dict:
+        """What is indexed: articles, chunks, quotes, size, the embedder."""
+        return assistant.stats()
 
     @router.delete("/articles/{article_id}", tags=["articles"])
     def delete(article_id: str, _: Identity = Depends(admin)) -> dict:

@@ -14,6 +14,8 @@ validate is a 422 listing the errors. Anything else is a bug: a 500, traceback i
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
 
 import anyio
@@ -31,6 +33,8 @@ from ..core import Assistant
 from ..embed import CachedEmbedder
 from ..errors import AssistantError, StoreError
 from ..faults import TRANSPORT_ERRORS, translate
+from ..jobs import JobQueue
+from ..writer import lock_for_server, new_token
 from . import ui
 from .api import AskRequest, build_router  # noqa: F401 - AskRequest: public import
 from .auth import AuthMiddleware, identity_of, is_loopback
@@ -40,6 +44,7 @@ from .security import RootPathMiddleware, SecurityHeadersMiddleware
 log = logging.getLogger("assistant")
 
 RETRY_AFTER = 5  # seconds a client waits before retrying while the store is unreachable
+HEALTH_TTL = 1.5  # seconds /healthz reuses its last check
 
 DESCRIPTION = """Grounded, cited answers from your articles.
 
@@ -89,7 +94,40 @@ def error_response(error: AssistantError) -> JSONResponse:
     return JSONResponse({"detail": str(error)}, status_code=error.status, headers=headers)
 
 
-def add_error_handlers(app: FastAPI, settings: Settings) -> None:
+class Health:
+    """What /healthz says, computed at most every HEALTH_TTL seconds (a load balancer polling
+    every second must not cost a query each time)."""
+
+    def __init__(self, assistant: Assistant, jobs: JobQueue):
+        self.assistant = assistant
+        self.jobs = jobs
+        self._lock = threading.Lock()
+        self._at = 0.0
+        self._report: dict = {}
+
+    def invalidate(self) -> None:
+        """A request just met a store fault: the next check is a real one."""
+        self._at = 0.0
+
+    def check(self) -> dict:
+        with self._lock:
+            if time.monotonic() - self._at < HEALTH_TTL:
+                return self._report
+            report: dict = {"ok": True}
+            try:
+                report["articles"] = self.assistant.store.probe()
+            except Exception as e:  # noqa: BLE001 - any failure: the answer is "not now"
+                report = {"ok": False, "detail": f"questions cannot be answered now: "
+                                                 f"{type(e).__name__}: {e}"}
+            try:
+                report["queue"] = {"depth": self.jobs.depth(), "last_error": self.jobs.last_error}
+            except Exception as e:  # noqa: BLE001 - a queue that is down is said, not fatal
+                report["queue"] = {"depth": None, "last_error": str(e)}
+            self._report, self._at = report, time.monotonic()
+            return report
+
+
+def add_error_handlers(app: FastAPI, settings: Settings, health: Health | None = None) -> None:
     """The one mapping of errors to responses, for every route of the app.
 
     The handlers are registered per class (never for plain Exception, whose handler Starlette
@@ -98,12 +136,16 @@ def add_error_handlers(app: FastAPI, settings: Settings) -> None:
     the 500 of a bug."""
 
     async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
+        if isinstance(exc, StoreError) and health is not None:
+            health.invalidate()
         return error_response(exc)
 
     async def transport_error(request: Request, exc: Exception) -> JSONResponse:
         err = translate(exc, settings)
         if err is None:
             raise exc
+        if health is not None:
+            health.invalidate()
         return error_response(err)
 
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -131,20 +173,26 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     # Load (or build) the keyword index now, not in the first question's time.
     assistant.retriever.refresh(force=False)
 
+    # The write queue's worker runs inside the app (SQLite queue: this is the only writer of
+    # the index); with a shared Redis queue, `assistant worker` processes may add more.
+    web.jobs.start(threads=1)
     app = FastAPI(title="Article assistant", version="0.1.0", description=DESCRIPTION,
-                  on_startup=[lambda: _thread_limit(settings.api_threads)])
+                  on_startup=[lambda: _thread_limit(settings.api_threads)],
+                  on_shutdown=[web.jobs.stop])
     app.state.assistant = assistant
     app.state.web = web
-    add_error_handlers(app, assistant.settings)  # the store it talks to: its faults
+    health = Health(assistant, web.jobs)
+    add_error_handlers(app, assistant.settings, health)  # the store it talks to: its faults
 
     @app.get("/healthz", tags=["health"])
     def healthz():
-        """Liveness for load balancers: no auth needed. 503 while the store is unreachable."""
-        try:
-            return {"ok": True, "articles": assistant.store.count_articles()}
-        except StoreError as e:
-            return JSONResponse({"ok": False, "detail": str(e)}, status_code=503,
-                                headers={"Retry-After": "5"})
+        """200 only when a question can be answered now (a real query through the store,
+        cached for HEALTH_TTL seconds), with the queue's depth and last error; 503 with the
+        reason otherwise. No auth needed (load balancers)."""
+        report = health.check()
+        if report["ok"]:
+            return report
+        return JSONResponse(report, status_code=503, headers={"Retry-After": str(RETRY_AFTER)})
 
     app.include_router(build_router(web))
 
@@ -199,8 +247,16 @@ def _thread_limit(threads: int) -> None:
 
 def serve(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
+    # One writer per embedded index: this process, until it exits (the lock goes with it).
+    token = new_token()
+    lock = lock_for_server(settings, f"http://{_loopback(settings.host)}:{settings.port}"
+                                     f"{settings.root_path}", token)
     app = create_app(settings)
     web: Web = app.state.web
+    web.auth.local_token = token
+    if lock is not None:
+        # Holding the lock proves no other worker exists: a job left running was killed.
+        web.jobs.recover(stale_after=0)
     if web.auth.open and not is_loopback(settings.host) and settings.host != "localhost":
         log.warning("auth mode none on %s: anyone who can reach this address can use the "
                     "assistant (set ASSISTANT_AUTH_MODE)", settings.host)
@@ -209,5 +265,18 @@ def serve(settings: Settings | None = None) -> None:
     # proxy_headers off: the peer address must stay the real one, or anyone could claim to
     # be the trusted proxy with X-Forwarded-For. Our own code reads X-Forwarded-For, and only
     # from ASSISTANT_TRUSTED_PROXIES.
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
-                proxy_headers=False)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                    proxy_headers=False)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _loopback(host: str) -> str:
+    """The address the local CLI reaches this server at."""
+    if host in ("", "0.0.0.0", "localhost"):
+        return "127.0.0.1"
+    if host in ("::", "[::]"):
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -61,7 +61,7 @@ _UPLOAD = re.compile(r"/gradio_api/upload(?:_progress)?/?$")
 
 @dataclass(frozen=True)
 class Identity:
-    kind: str  # local | token | basic | proxy
+    kind: str  # local | token | basic | proxy | cli (the local command, assistant/remote.py)
     name: str  # shown to the user
     admin: bool
     key: str  # stable id: Gradio user name, rate-limit bucket, feedback author
@@ -119,6 +119,9 @@ class Authenticator:
         self.header = settings.proxy_header
         self._auth_token = settings.auth_token.get_secret_value()
         self._admin_token = settings.admin_token.get_secret_value()
+        # The token `assistant serve` writes to <index>/.writer.json (owner-only): the local
+        # CLI hands its work over with it, from this machine only, whatever the auth mode.
+        self.local_token = ""
         # Sessions are signed with a key that also covers the tokens: rotating a token
         # signs everyone out.
         self._secret_bytes: bytes | None = None
@@ -178,6 +181,10 @@ class Authenticator:
         headers = Headers(scope=scope)
         peer = (scope.get("client") or ("", 0))[0] or ""
         ip = self.client_ip(scope)
+        scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        if (self.local_token and scheme.lower() == "bearer" and is_loopback(peer)
+                and _eq(credentials.strip(), self.local_token)):
+            return Identity("cli", "local assistant command", True, "cli")
         if self.open:
             # Loopback is the admin in open mode, but a request relayed by a reverse proxy on
             # this host arrives from loopback too: forwarded from elsewhere, it is a visitor.
@@ -197,7 +204,6 @@ class Authenticator:
                     raise AuthError(403, f"{self.header}: not a valid user name")
                 return self.identity_for(f"proxy:{user}")
 
-        scheme, _, credentials = headers.get("authorization", "").partition(" ")
         scheme = scheme.lower()
         if scheme == "bearer" and "token" in self.modes:
             found = self._token_identity(credentials.strip(), ip)

@@ -1,4 +1,5 @@
-"""Everything the web layer shares: settings, the Assistant, auth, limits, feedback, uploads."""
+"""Everything the web layer shares: settings, the Assistant, the job queue, auth, limits,
+feedback, uploads."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from starlette.requests import HTTPConnection
 
 from ..config import Settings
 from ..core import Assistant
+from ..jobs import JobQueue
+from ..types import Job
 from .auth import Authenticator, Identity, identity_of, is_loopback
 from .feedback import FeedbackStore
 from .ratelimit import RateLimiter
@@ -18,6 +21,7 @@ from .uploads import Uploads
 class Web:
     settings: Settings
     assistant: Assistant
+    jobs: JobQueue = field(init=False)
     auth: Authenticator = field(init=False)
     limiter: RateLimiter = field(init=False)
     feedback: FeedbackStore = field(init=False)
@@ -32,7 +36,15 @@ class Web:
         self.origins = s.origins
         self.root_path = s.root_path
         self.feedback = FeedbackStore(s.data_dir)
-        self.uploads = Uploads(self.assistant, s.data_dir, s.upload_max_mb, s.upload_max_files)
+        self.jobs = JobQueue(s, self.execute)
+        self.uploads = Uploads(self.assistant, self.jobs, s.data_dir, s.upload_max_mb,
+                               s.upload_max_files)
+
+    def execute(self, job: Job, progress) -> dict:
+        """What a queued job does: an upload is the web's own kind, the rest the library's."""
+        if job.kind == "upload":
+            return self.uploads.run(job, progress)
+        return self.assistant.execute(job, progress)
 
     def identity(self, request) -> Identity:
         """The caller of a FastAPI request or a Gradio event (gr.Request)."""

@@ -9,17 +9,22 @@ citation script and the extra <head> HTML are files in static/ (`gradio_options`
 from __future__ import annotations
 
 import html
+import logging
 import time
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from ..types import Answer
+from ..errors import AssistantError
+from ..types import Answer, Job
 from .api import filter_articles
 from .context import Web
 from .messages import message_sources, message_text, turns_from_messages
 from .render import answer_html, notice_html
+from .uploads import UploadReport
+
+log = logging.getLogger("assistant.web")
 
 EXAMPLES = [
     "Who said what about the ceasefire?",
@@ -114,18 +119,27 @@ def chat_panel(web: Web, *, compact: bool, source: str) -> gr.Chatbot:
                               "content": notice_html(web.limiter.message(wait))}]
             return
         partial, shown = "", 0.0
-        for piece in assistant.ask_stream(question_text,
-                                          history=turns_from_messages(history[:-1])):
-            if isinstance(piece, Answer):
-                yield [*history, {"role": "assistant", "content": answer_html(piece)}]
-                continue
-            partial += piece
-            # At most one draft per DRAFT_EVERY: each update is a diff, an SSE event and a
-            # render; per word, an extractive answer would cost ~100 of them.
-            if time.monotonic() - shown >= DRAFT_EVERY:
-                shown = time.monotonic()
-                yield [*history, {"role": "assistant",
-                                  "content": f'<div class="draft">{html.escape(partial)}</div>'}]
+        try:
+            for piece in assistant.ask_stream(question_text,
+                                              history=turns_from_messages(history[:-1])):
+                if isinstance(piece, Answer):
+                    yield [*history, {"role": "assistant", "content": answer_html(piece)}]
+                    continue
+                partial += piece
+                # At most one draft per DRAFT_EVERY: each update is a diff, an SSE event and
+                # a render; per word, an extractive answer would cost ~100 of them.
+                if time.monotonic() - shown >= DRAFT_EVERY:
+                    shown = time.monotonic()
+                    yield [*history, {"role": "assistant", "content":
+                                      f'<div class="draft">{html.escape(partial)}</div>'}]
+        except Exception as e:  # noqa: BLE001 - the reader gets a sentence, never "Error"
+            reason = str(e) if isinstance(e, AssistantError) else (
+                "something went wrong on the server (it is in the log)")
+            log.exception("answering %r failed", question_text[:200])
+            yield [*history, {"role": "assistant", "content": notice_html(
+                f"The assistant could not answer just now: {reason}. Please try again in a "
+                f"moment.")}]
+            return
 
     private = {"api_visibility": "private"}
     # Several people answered at once (Gradio's default is one at a time per event); the
@@ -197,6 +211,31 @@ def _article_rows(web: Web, query: str) -> tuple[list[list], str]:
     return rows, f'<span id="article-count">{html.escape(shown)}</span>'
 
 
+def job_progress_html(job: Job) -> str:
+    """A job as the Articles tab shows it while it runs (and if it fails)."""
+    state = {"queued": "Waiting for the indexer…", "running": "Indexing…",
+             "failed": "Indexing failed", "cancelled": "Cancelled", "done": "Done"}
+    counted = f" {job.done} of {job.total} articles" if job.total else ""
+    error = f": {job.error}" if job.error and job.state == "failed" else ""
+    return (f'<div class="upload-progress"><p id="upload-progress" data-state="{job.state}">'
+            f'{html.escape(state.get(job.state, job.state) + counted + error)}'
+            f' <small>(job {html.escape(job.id)})</small></p></div>')
+
+
+def jobs_list_html(jobs: list[Job]) -> str:
+    """The newest jobs of the write queue, for admins."""
+    if not jobs:
+        return '<p class="jobs-empty">No jobs yet.</p>'
+    rows = "".join(
+        f'<tr class="job" data-state="{html.escape(j.state)}"><td>{html.escape(j.id)}</td>'
+        f'<td>{html.escape(j.kind)}</td><td>{html.escape(j.state)}</td>'
+        f'<td>{f"{j.done} of {j.total}" if j.total else ""}</td>'
+        f'<td>{html.escape(((j.result or {}).get("summary") or j.error)[:200])}</td></tr>'
+        for j in jobs)
+    return ('<table class="jobs"><thead><tr><th>Job</th><th>Kind</th><th>State</th>'
+            f'<th>Articles</th><th>Result</th></tr></thead><tbody>{rows}</tbody></table>')
+
+
 def upload_report_html(report) -> str:
     cls = {"indexed": "indexed", "partly indexed": "partly", "failed": "failed",
            "refused": "refused"}
@@ -229,6 +268,12 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
             delete_btn = gr.Button("Delete article", variant="stop", elem_id="delete-article",
                                    scale=1)
         deleted = gr.HTML("", elem_id="delete-result")
+        with gr.Row():
+            jobs_html = gr.HTML("", elem_id="jobs-list")
+        with gr.Row():
+            cancel_id = gr.Textbox(label="Job ID", elem_id="cancel-id", scale=4)
+            cancel_btn = gr.Button("Cancel job", elem_id="cancel-job", scale=1)
+            jobs_btn = gr.Button("Refresh jobs", elem_id="refresh-jobs", scale=1)
 
     def refresh(query: str):
         rows, shown = _article_rows(web, query)
@@ -243,19 +288,29 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
 
     table.select(pick, None, delete_id, queue=False, **private)
 
-    def index_files(paths: list[str] | None, query: str, request: gr.Request,
-                    progress=gr.Progress(track_tqdm=True)):
+    def index_files(paths: list[str] | None, query: str, request: gr.Request):
+        """Queue the files, then follow the job: its progress, then its report."""
         if not web.identity(request).admin:
             raise gr.Error("Uploading needs the admin role.")
         if not paths:
-            return gr.update(), gr.update(), gr.update(), gr.update()
-        progress(0, desc="Indexing")
-        result = web.uploads.ingest([(Path(p).name, Path(p)) for p in paths])
+            yield gr.update(), gr.update(), gr.update(), gr.update()
+            return
+        job = web.uploads.submit([(Path(p).name, Path(p)) for p in paths])
+        last = None
+        while not job.final:
+            if (job.state, job.done, job.total) != last:
+                last = (job.state, job.done, job.total)
+                yield job_progress_html(job), None, gr.update(), gr.update()
+            time.sleep(0.3)
+            job = web.jobs.get(job.id) or job
         rows, shown = _article_rows(web, query)
-        return upload_report_html(result), None, rows, shown
+        if job.state == "done" and job.result is not None:
+            yield (upload_report_html(UploadReport.from_json(job.result)), None, rows, shown)
+        else:
+            yield job_progress_html(job), None, rows, shown
 
-    files.upload(index_files, [files, search], [report, files, table, count],
-                 show_progress="full", **private)
+    uploaded = files.upload(index_files, [files, search], [report, files, table, count],
+                            show_progress="full", **private)
 
     def delete(article_id: str, query: str, request: gr.Request):
         if not web.identity(request).admin:
@@ -269,6 +324,23 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
         return html.escape(msg), "", rows, shown
 
     delete_btn.click(delete, [delete_id, search], [deleted, delete_id, table, count], **private)
+
+    def show_jobs(request: gr.Request):
+        if not web.identity(request).admin:
+            raise gr.Error("The job list needs the admin role.")
+        return jobs_list_html(web.jobs.list(limit=10))
+
+    def cancel(job_id: str, request: gr.Request):
+        if not web.identity(request).admin:
+            raise gr.Error("Cancelling needs the admin role.")
+        job_id = (job_id or "").strip()
+        if job_id:
+            web.jobs.cancel(job_id)  # an unknown id: QueueError, shown by Gradio
+        return jobs_list_html(web.jobs.list(limit=10)), ""
+
+    jobs_btn.click(show_jobs, None, jobs_html, queue=False, **private)
+    cancel_btn.click(cancel, cancel_id, [jobs_html, cancel_id], queue=False, **private)
+    uploaded.then(show_jobs, None, jobs_html, queue=False, **private)
     return table, admin, (search, count)
 
 

@@ -1,4 +1,4 @@
-"""Admin uploads: files saved safely under `<data_dir>/uploads`, then Assistant.ingest.
+"""Admin uploads: files saved safely under `<data_dir>/uploads`, then indexed by a job.
 
 Names are reduced to a plain basename of [A-Za-z0-9._-] (no directories, no leading dots),
 each upload gets its own fresh folder, and every path is checked to stay inside it: a name
@@ -12,16 +12,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from ..ingest.loaders import SUPPORTED
+from ..jobs import JobQueue
+from ..types import Job
 
 CHUNK = 1 << 20
 MB = 1024 * 1024
@@ -52,6 +53,12 @@ class UploadReport:
         return {"files": [asdict(f) for f in self.files], "added": self.added,
                 "updated": self.updated, "unchanged": self.unchanged, "summary": self.summary}
 
+    @classmethod
+    def from_json(cls, data: dict) -> "UploadReport":
+        return cls(files=[FileResult(**f) for f in data.get("files", [])],
+                   added=list(data.get("added", [])), updated=list(data.get("updated", [])),
+                   unchanged=list(data.get("unchanged", [])), summary=data.get("summary", ""))
+
 
 def display_name(name: str) -> str:
     """The last path component, as the user would recognise it (shown escaped)."""
@@ -70,13 +77,14 @@ def safe_name(name: str) -> str:
 
 
 class Uploads:
-    def __init__(self, assistant, data_dir: Path, max_mb: float, max_files: int):
+    def __init__(self, assistant, jobs: JobQueue, data_dir: Path, max_mb: float,
+                 max_files: int):
         self.assistant = assistant
+        self.jobs = jobs
         self.root = Path(data_dir) / "uploads"
         self.max_bytes = int(max_mb * MB)
         self.max_mb = max_mb
         self.max_files = max_files
-        self._lock = threading.Lock()  # one ingest at a time
 
     def limits_text(self) -> str:
         return (f"{', '.join(SUPPORTED)} · up to {self.max_files} files of "
@@ -117,12 +125,12 @@ class Uploads:
             return None, f"too large: more than {self.max_mb:g} MB"
         return target, ""
 
-    def ingest(self, items: Iterable[tuple[str, BinaryIO | Path]]) -> UploadReport:
-        """items: (name as uploaded, stream or path). Saves, indexes, reports per file."""
+    def submit(self, items: Iterable[tuple[str, BinaryIO | Path]]) -> Job:
+        """items: (name as uploaded, stream or path). Saves them now (refusing what breaks
+        the limits) and queues their indexing: the job's result is the UploadReport."""
         folder = self.root / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
         folder.mkdir(parents=True, exist_ok=False)
         results: list[FileResult] = []
-        saved: list[tuple[FileResult, Path]] = []
         try:
             for i, (name, data) in enumerate(items):
                 shown = display_name(name)
@@ -131,23 +139,31 @@ class Uploads:
                         f"not indexed: at most {self.max_files} files per upload"]))
                     continue
                 path, why = self._save(folder, name, data)
-                if path is None:
-                    results.append(FileResult(shown, "", "refused", [why]))
-                    continue
-                result = FileResult(shown, path.name, "indexed")
-                results.append(result)
-                saved.append((result, path))
-            report = UploadReport(results)
+                results.append(FileResult(shown, "", "refused", [why]) if path is None
+                               else FileResult(shown, path.name, "indexed"))
+            return self.jobs.submit("upload", {"folder": str(folder),
+                                               "files": [asdict(r) for r in results]})
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+    def run(self, job: Job, progress: Callable[[int, int], None]) -> dict:
+        """The worker's half: index the saved files, report per file, remove the copies."""
+        folder = Path(job.args["folder"])
+        results = [FileResult(**r) for r in job.args["files"]]
+        saved = [(r, folder / r.saved_as) for r in results if r.saved_as]
+        report = UploadReport(results)
+        try:
             if not saved:
                 report.summary = "Nothing indexed."
-                return report
-            with self._lock:
-                ingested = self.assistant.ingest([p for _, p in saved], progress=True)
+                return report.to_json()
+            ingested = self.assistant.ingest([p for _, p in saved], progress=False,
+                                             on_progress=progress)
             self._attribute(saved, ingested)
             report.added, report.updated = list(ingested.added), list(ingested.updated)
             report.unchanged = list(ingested.unchanged)
             report.summary = ingested.summary()
-            return report
+            return report.to_json()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -186,7 +186,8 @@ def rewrite_followup(question: str, history: Sequence[Turn], llm=None) -> str:
         recent = [(t.role, t.standalone or t.content if t.role == "user" else t.content)
                   for t in history[-REWRITE_TURNS:]]
         try:
-            text, _ = llm.complete(prompts.rewrite_messages(question, recent))
+            text, _ = llm.complete(prompts.rewrite_messages(question, recent),
+                                   max_tokens=llm.rewrite_max_tokens)
             rewritten = _clean_rewrite(text)
             if rewritten:
                 return rewritten

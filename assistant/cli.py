@@ -42,12 +42,13 @@ def _assistant(args, write: bool = False):
             from .remote import RemoteAssistant
 
             return RemoteAssistant(holder, settings)
-        if holder is None and not (settings.index_dir / ".writer.json").exists():
+        if holder is None and (settings.index_dir / ".writer.json").exists():
+            # a holder's description we may not read: another user's process
             raise StoreError(f"the index at {settings.index_dir} is in use by another "
-                             f"process that did not say which (another user's?); stop it "
-                             f"or use another index (--index)")
-        print(f"waiting for {holder.describe() if holder else 'another process'} to finish "
-              f"with {settings.index_dir} …", file=sys.stderr, flush=True)
+                             f"user's process; stop it or use another index (--index)")
+        # a writer that said who it is, or readers (another `ask`, an `assistant mcp`)
+        print(f"waiting for {holder.describe() if holder else 'the assistant commands reading it'}"
+              f" to finish with {settings.index_dir} …", file=sys.stderr, flush=True)
         lock.acquire(exclusive=write)
     if write:
         lock.announce(Holder(pid=os.getpid(), kind="cli", command=args.command))
@@ -278,6 +279,15 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_mcp(args) -> int:
+    """The tools over MCP on stdin/stdout (Claude Desktop, Cursor, any MCP client): the same
+    index as the other commands, or the server that holds it. stdout is the protocol's."""
+    from .integrations.mcp import run_stdio
+
+    run_stdio(_assistant(args))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .web.app import serve
 
@@ -370,6 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="seconds without a heartbeat after which another worker's running "
                          "job counts as lost and is queued again (default 30)")
     sp.set_defaults(func=cmd_worker)
+
+    sp = with_index(sub.add_parser("mcp", help="serve the tools (ask, search_articles, "
+                                               "who_said, get_article, list_articles) to an "
+                                               "MCP client on stdin/stdout"))
+    sp.set_defaults(func=cmd_mcp)
 
     sp = with_index(sub.add_parser("serve", help="serve the chat and the REST API"))
     sp.add_argument("--host")

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
                                    description="The endpoint's key; empty: OPENAI_API_KEY")
     llm_timeout: float = Field(default=30.0, gt=0, description="Seconds per LLM request")
     llm_max_retries: int = Field(default=2, ge=0, description="Retries on 429/5xx")
+    llm_max_tokens: int = Field(default=512, ge=16, le=32768, description="ASSISTANT_LLM_MAX_"
+                                "TOKENS: the longest answer an LLM may write, in tokens")
+    llm_rewrite_max_tokens: int = Field(default=64, ge=8, le=4096, description="ASSISTANT_LLM_"
+                                        "REWRITE_MAX_TOKENS: the longest follow-up rewrite")
 
     @field_validator("llm_api_key")
     @classmethod

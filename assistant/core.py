@@ -13,7 +13,7 @@ from .answer import extractive
 from .answer.llm import LLMAnswerer
 from .chat import Conversations, Turn, rewrite_followup
 from .config import Settings, get_settings
-from .dates import parse_date
+from .dates import check_dates, parse_date
 from .embed import Embedder, get_embedder
 from .errors import QuestionError, QueueError
 from .ingest.pipeline import IngestReport, ingest, quote_extractor
@@ -24,6 +24,18 @@ from .retrieve import Retriever
 from .store import ArticleInfo, Prepared, Store, published_ts
 from .text import visible_text, without_surrogates
 from .types import Answer, Article, Hit, IndexedQuote, Job
+
+
+def check_question(text: str, limit: int, what: str = "question") -> str:
+    """text less its lone surrogates, or QuestionError when it is longer than limit (nothing
+    visible, 100 kB of NULs included, counts as an empty question, not a long one)."""
+    if limit and len(text) > limit and visible_text(text):
+        advice = ("Ask it in a sentence or two: to search the articles for a passage, use a "
+                  "few of its words." if what == "question" else
+                  "Use a few words of the passage you are looking for.")
+        raise QuestionError(f"Your {what} is too long ({len(text):,} characters; the limit is "
+                            f"{limit:,}). {advice}")
+    return without_surrogates(text)
 
 
 class Assistant:
@@ -140,12 +152,16 @@ class Assistant:
     # -- quotes ----------------------------------------------------------------------------
 
     def quotes(self, speaker: str | None = None, about: str | None = None,
-               limit: int = 20) -> list[IndexedQuote]:
+               limit: int = 20, since: str | None = None,
+               until: str | None = None) -> list[IndexedQuote]:
         """Quotes from the index: by a speaker ("Putin" matches "Vladimir Putin"), about a
-        topic (best first, above the noise threshold; without one, newest first)."""
+        topic (best first, above the noise threshold; without one, newest first), published
+        in since..until (YYYY-MM-DD, YYYY-MM, YYYY)."""
+        self.check_dates(since, until)
         about = (about or "").strip()
         vec = self.retriever.embed_query(about) if about else None
-        found = self._find_quotes(speaker, vec, n=max(limit * 4, 50))
+        found = self._find_quotes(speaker, vec, n=max(limit * 4, 50), since=since,
+                                  until=until)
         if vec is not None:
             found = [q for q in found if q.score >= self.settings.min_score]
         return found[:limit]
@@ -212,22 +228,10 @@ class Assistant:
 
     def check_question(self, text: str, what: str = "question") -> str:
         """text less its lone surrogates, or QuestionError when it is longer than
-        max_question_chars (the one limit of every shell; nothing visible, 100 kB of NULs
-        included, counts as an empty question, not a long one)."""
-        limit = self.settings.max_question_chars
-        if limit and len(text) > limit and visible_text(text):
-            advice = ("Ask it in a sentence or two: to search the articles for a passage, use "
-                      "a few of its words." if what == "question" else
-                      "Use a few words of the passage you are looking for.")
-            raise QuestionError(f"Your {what} is too long ({len(text):,} characters; the "
-                                f"limit is {limit:,}). {advice}")
-        return without_surrogates(text)
+        max_question_chars (the one limit of every shell)."""
+        return check_question(text, self.settings.max_question_chars, what)
 
-    @staticmethod
-    def check_dates(*values: str | None) -> None:
-        """DateError for a date filter that is not a date (YYYY-MM-DD, YYYY-MM, YYYY)."""
-        for v in values:
-            parse_date(v)
+    check_dates = staticmethod(check_dates)
 
     def _refusal(self, typed: str, raw: str) -> Answer | None:
         """An answer to a question we won't run: empty, or too long to be one."""

@@ -35,6 +35,12 @@ NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 
            "eight": 8, "nine": 9, "ten": 10, "few": 3, "couple of": 2}
 
 
+def check_dates(*values) -> None:
+    """DateError for the first value that is not a date (None and "" are no filter)."""
+    for v in values:
+        parse_date(v)
+
+
 @dataclass(frozen=True)
 class TimeWindow:
     """An inclusive range of days a question refers to, and where it said so."""

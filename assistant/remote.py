@@ -14,16 +14,19 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from tqdm import tqdm
 
 from .config import Settings
+from .core import check_question
+from .dates import check_dates
 from .errors import AssistantError, StoreError
 from .ingest.pipeline import IngestReport
 from .retrieve import RankedHit
 from .store import ArticleInfo
-from .types import Answer, IndexedQuote, Job
+from .types import Answer, Article, IndexedQuote, Job
 from .writer import Holder
 
 
@@ -67,17 +70,16 @@ class RemoteAssistant:
             while not job.final:
                 try:
                     job = Job.from_json(self._call("GET", f"/api/jobs/{job.id}")["job"])
-                except KeyboardInterrupt:
+                    if job.total != bar.total:
+                        bar.reset(total=job.total)
+                    bar.n = job.done
+                    bar.refresh()
+                    if not job.final:
+                        time.sleep(0.25)
+                except KeyboardInterrupt:  # Ctrl-C: the job stops too, then we report
                     self._call("DELETE", f"/api/jobs/{job.id}")
                     print(f"cancelling job {job.id} (after its current batch)",
                           file=sys.stderr)
-                    continue
-                if job.total != bar.total:
-                    bar.reset(total=job.total)
-                bar.n = job.done
-                bar.refresh()
-                if not job.final:
-                    time.sleep(0.25)
         finally:
             bar.close()
         if job.state != "done":
@@ -101,7 +103,7 @@ class RemoteAssistant:
 
     def delete(self, article_id: str) -> bool:
         try:
-            self._call("DELETE", f"/api/articles/{article_id}")
+            self._call("DELETE", f"/api/articles/{quote(article_id, safe='')}")
         except ServerError as e:
             if " 404: " in str(e):
                 return False
@@ -126,10 +128,28 @@ class RemoteAssistant:
         return int(self.stats().get("quotes_outdated", 0))
 
     def quotes(self, speaker: str | None = None, about: str | None = None,
-               limit: int = 20) -> list[IndexedQuote]:
-        params = {k: v for k, v in (("speaker", speaker), ("about", about)) if v}
+               limit: int = 20, since: str | None = None,
+               until: str | None = None) -> list[IndexedQuote]:
+        check_dates(since, until)
+        params = {k: v for k, v in (("speaker", speaker), ("about", about), ("since", since),
+                                    ("until", until)) if v}
         got = self._call("GET", "/api/quotes", params={**params, "limit": limit})
         return [IndexedQuote(**q) for q in got["quotes"]]
+
+    def article(self, article_id: str) -> Article | None:
+        try:
+            got = self._call("GET", f"/api/articles/{quote(article_id, safe='')}")
+        except ServerError as e:
+            if " 404: " in str(e):
+                return None
+            raise
+        return Article(**{k: v for k, v in got.items() if k in Article.__dataclass_fields__})
+
+    def check_question(self, text: str, what: str = "question") -> str:
+        """The library's own check, against these settings (the server checks again)."""
+        return check_question(text, self.settings.max_question_chars, what)
+
+    check_dates = staticmethod(check_dates)
 
     def search(self, question: str, k: int | None = None, since: str | None = None,
                until: str | None = None, as_of: str | None = None) -> list[RankedHit]:

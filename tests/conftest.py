@@ -140,12 +140,13 @@ def start_app(index: Path, log_dir: Path, env: dict[str, str] | None = None,
     """`assistant serve` on a free loopback port with extra environment (ASSISTANT_*
     settings): (base URL, process). Stop it with stop(process).
 
-    A server is its index's one writer (assistant/writer.py), so by default it serves a copy
-    of `index` of its own (several test servers share the session's seed index);
-    copy=False serves `index` itself."""
+    A server is its embedded index's one writer (assistant/writer.py), so by default it
+    serves a copy of `index` of its own (several test servers share the session's seed
+    index); copy=False serves `index` itself. Against a Chroma server (ASSISTANT_TEST_CHROMA)
+    servers share collections freely, and a copy would be another, empty, collection."""
     port = port or free_port()
     log = Path(log_dir) / f"server-{port}.log"
-    if copy:
+    if copy and not os.environ.get("ASSISTANT_CHROMA_HOST"):
         own = Path(log_dir) / f"index-{port}"
         shutil.copytree(index, own, ignore=shutil.ignore_patterns(".writer.*"))
         index = own

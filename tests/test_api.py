@@ -474,3 +474,17 @@ def test_root_path_prefixes_what_the_app_writes(make):
         "/assistant/widget/"
     assert "/assistant/openapi.json" in c.get("/assistant/docs").text
     assert c.post("/assistant/api/ask", json={"question": OBAMA}).json()["citations"]
+
+
+def test_article_ids_with_slashes_are_fetched_and_deleted(make, lib, tmp_path):
+    """A source's own id may hold "/" ("wire/2024/07"): the routes take the whole path."""
+    src = tmp_path / "wire.jsonl"
+    src.write_text(json.dumps({"id": "wire/2024/07", "title": "Wire story",
+                               "text": "A wire story about the harbour reopening."}) + "\n")
+    assert lib.ingest([src], progress=False).added == ["wire/2024/07"]
+    c = make(**SECURE)
+    got = c.get("/api/articles/wire/2024/07", headers=BEARER)
+    assert got.status_code == 200 and got.json()["title"] == "Wire story"
+    assert c.get("/api/articles/wire%2F2024%2F07", headers=BEARER).status_code == 200
+    assert c.delete("/api/articles/wire/2024/07", headers=ADMIN_BEARER).status_code == 200
+    assert c.get("/api/articles/wire/2024/07", headers=BEARER).status_code == 404

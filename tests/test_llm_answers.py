@@ -18,6 +18,7 @@ from assistant.answer import extractive
 from assistant.answer.checking import CitationStream, check, locate, renumber
 from assistant.answer.llm import COOLDOWN, LLMAnswerer
 from assistant.answer.prompts import defuse
+from assistant.chat import Turn, rewrite_followup
 from assistant.config import Settings
 from assistant.embed import get_embedder
 from assistant.ingest.loaders import load_file
@@ -191,6 +192,33 @@ def test_temperature_is_dropped_when_the_model_refuses_it(llm, hits, fallback):
     assert a.answer(QUESTION, hits, fallback).mode == "llm"
     assert a.answer(QUESTION, hits, fallback).mode == "llm"
     assert ["temperature" in r for r in llm.requests] == [True, False, False]
+
+
+def test_every_request_is_bounded_in_tokens(llm, hits, fallback):
+    """A base model that never stops must not write until the timeout: the answer and the
+    follow-up rewrite each carry a max_tokens (the settings' llm_max_tokens and
+    llm_rewrite_max_tokens)."""
+    llm.responder(lambda body: Reply("What did Kerry say about the talks?")
+                  if "Standalone question:" in body["messages"][-1]["content"]
+                  else Reply("A deal could bring aid to Aleppo [1]."))
+    a = answerer(llm, llm_max_tokens=300, llm_rewrite_max_tokens=40)
+    assert a.answer(QUESTION, hits, fallback).mode == "llm"
+    list(a.stream(QUESTION, hits, fallback))
+    rewrite_followup("and Kerry?", [Turn("user", QUESTION), Turn("assistant", "A deal [1].")],
+                     a)
+    assert [r.get("max_tokens") for r in llm.requests] == [300, 300, 40]
+
+
+def test_max_tokens_is_renamed_for_models_that_refuse_it(llm, hits, fallback):
+    llm.responder(lambda body: Reply("Unsupported parameter: 'max_tokens' is not supported "
+                                     "with this model. Use 'max_completion_tokens' instead.",
+                                     status=400) if "max_tokens" in body
+                  else Reply("A deal could bring aid to Aleppo [1]."))
+    a = answerer(llm)
+    assert a.answer(QUESTION, hits, fallback).mode == "llm"
+    assert a.answer(QUESTION, hits, fallback).mode == "llm"
+    assert [("max_tokens" in r, r.get("max_completion_tokens")) for r in llm.requests] == [
+        (True, None), (False, 512), (False, 512)]
 
 
 def test_unset_model_and_key_come_from_the_server_and_env(llm, hits, fallback, monkeypatch):

@@ -156,9 +156,9 @@ def llm_app(seed_index, tmp_path_factory):
         env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False",
                "ASSISTANT_LLM_BASE_URL": server.url + "/v1", "ASSISTANT_LLM_MODEL": "scripted",
                "ASSISTANT_LLM_TIMEOUT": "2", "ASSISTANT_DATA_DIR": str(log.parent)}
-        # its own copy: a server is its index's one writer (assistant/writer.py)
-        index = shutil.copytree(seed_index, log.parent / "index",
-                                ignore=shutil.ignore_patterns(".writer.*"))
+        # its own copy: a server is its embedded index's one writer (assistant/writer.py)
+        index = seed_index if os.environ.get("ASSISTANT_CHROMA_HOST") else shutil.copytree(
+            seed_index, log.parent / "index", ignore=shutil.ignore_patterns(".writer.*"))
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "assistant.cli", "serve", "--index", str(index),

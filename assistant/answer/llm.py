@@ -57,6 +57,11 @@ class LLMAnswerer:
         self.timeout = settings.llm_timeout
         self.max_retries = settings.llm_max_retries
         self.min_score = settings.min_score
+        # Every request is bounded: a base model that never stops would otherwise generate
+        # until the timeout (measured: 4,700 tokens in 120 s), and the reader waits for it.
+        self.max_tokens = settings.llm_max_tokens
+        self.rewrite_max_tokens = settings.llm_rewrite_max_tokens
+        self._max_tokens_key = "max_tokens"  # OpenAI's reasoning models want another name
         # Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the client needs one.
         api_key = settings.llm_api_key.get_secret_value() or "not-needed"
         self.client = client or openai.OpenAI(base_url=self.base_url, api_key=api_key,
@@ -72,18 +77,25 @@ class LLMAnswerer:
             self.model = self.client.models.list().data[0].id
         return self.model
 
-    def _create_once(self, **params):
+    def _create_once(self, max_tokens: int | None = None, **params):
         params["model"] = self._model_name()
+        params[self._max_tokens_key] = max_tokens or self.max_tokens
         if self._temperature:
             params["temperature"] = 0  # grounded answers, not creative ones
-        try:
-            return self.client.chat.completions.create(**params)
-        except openai.BadRequestError as e:
-            if not (self._temperature and "temperature" in str(e).lower()):
-                raise
-            self._temperature = False
-            params.pop("temperature")
-            return self.client.chat.completions.create(**params)
+        for _ in range(3):  # each refused option is dropped or renamed once
+            try:
+                return self.client.chat.completions.create(**params)
+            except openai.BadRequestError as e:
+                said = str(e).lower()
+                if self._temperature and "temperature" in said:
+                    self._temperature = False
+                    params.pop("temperature")
+                elif self._max_tokens_key == "max_tokens" and "max_tokens" in said:
+                    self._max_tokens_key = "max_completion_tokens"
+                    params["max_completion_tokens"] = params.pop("max_tokens")
+                else:
+                    raise
+        return self.client.chat.completions.create(**params)
 
     def _describe(self, e: BaseException, tries: int = 1) -> str:
         if isinstance(e, LLMError):
@@ -131,9 +143,10 @@ class LLMAnswerer:
                     self._down_reason = reason
                 raise LLMError(reason) from e
 
-    def complete(self, messages: list[dict]) -> tuple[str, str]:
-        """(text, finish_reason) of a non-streamed completion; LLMError on any fault."""
-        resp = self._call(messages=messages)
+    def complete(self, messages: list[dict], max_tokens: int | None = None) -> tuple[str, str]:
+        """(text, finish_reason) of a non-streamed completion of at most max_tokens
+        (default: llm_max_tokens); LLMError on any fault."""
+        resp = self._call(messages=messages, max_tokens=max_tokens)
         # Quirks of the client: a non-JSON content type comes back as a str, and JSON of the
         # wrong shape as an unvalidated object whose attributes may be missing.
         try:

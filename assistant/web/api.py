@@ -177,7 +177,7 @@ def build_router(web: Web) -> APIRouter:
         return {"total": len(found),
                 "articles": [asdict(a) for a in found[offset:offset + limit]]}
 
-    @router.get("/articles/{article_id}", tags=["articles"])
+    @router.get("/articles/{article_id:path}", tags=["articles"])
     def article(article_id: str, _: Identity = Depends(user)) -> dict:
         found = assistant.article(article_id)
         if found is None:
@@ -254,7 +254,7 @@ def build_router(web: Web) -> APIRouter:
         """What is indexed: articles, chunks, quotes, size, the embedder."""
         return assistant.stats()
 
-    @router.delete("/articles/{article_id}", tags=["articles"])
+    @router.delete("/articles/{article_id:path}", tags=["articles"])
     def delete(article_id: str, _: Identity = Depends(admin)) -> dict:
         if not assistant.delete(article_id):
             raise HTTPException(404, f"no article with id {article_id!r}")
@@ -263,10 +263,14 @@ def build_router(web: Web) -> APIRouter:
     @router.get("/quotes", tags=["questions"])
     def quotes(speaker: str | None = Query(None, max_length=200),
                about: str | None = Query(None, max_length=500),
-               limit: int = Query(50, ge=1, le=500), _: Identity = Depends(user)) -> dict:
+               limit: int = Query(50, ge=1, le=500),
+               since: str | None = Query(None, max_length=10, description="YYYY-MM-DD"),
+               until: str | None = Query(None, max_length=10, description="YYYY-MM-DD"),
+               _: Identity = Depends(user)) -> dict:
         """Quotations with their speakers: by a speaker ("Putin" matches "Vladimir Putin"),
-        about a topic (best first; without one, newest first)."""
-        return {"quotes": [q.to_json() for q in assistant.quotes(speaker, about, limit)]}
+        about a topic (best first; without one, newest first), published since..until."""
+        found = assistant.quotes(speaker, about, limit, since=since, until=until)
+        return {"quotes": [q.to_json() for q in found]}
 
     @router.post("/feedback", tags=["feedback"])
     def feedback(req: FeedbackRequest, who: Identity = Depends(user)) -> dict:

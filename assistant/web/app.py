@@ -27,18 +27,22 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import Settings, get_settings
 from ..core import Assistant
 from ..embed import CachedEmbedder
 from ..errors import AssistantError, StoreError
 from ..faults import TRANSPORT_ERRORS, translate
+from ..integrations.mcp import mount as mount_mcp
 from ..jobs import JobQueue
 from ..writer import lock_for_server, new_token
 from . import ui
 from .api import AskRequest, build_router  # noqa: F401 - AskRequest: public import
 from .auth import AuthMiddleware, identity_of, is_loopback
 from .context import Web
+from .openai_api import build_openai_router
+from .responses import OPENAI_PREFIX, error_json
 from .security import RootPathMiddleware, SecurityHeadersMiddleware
 
 log = logging.getLogger("assistant")
@@ -55,13 +59,13 @@ per user: over the limit, the answer is HTTP 429 with a `Retry-After` header.
 
 
 class AskLimitMiddleware:
-    """At most `limit` questions answered at once through the REST API; the others wait in
-    line, first come first served (the Gradio pages have their own queues). Answering is
-    CPU-bound: 50 answers computed at once on 2 cores each take 25 times as long, and the
-    quick ones (cached) wait behind the slow ones."""
+    """At most `limit` questions answered at once through the REST and OpenAI-compatible
+    APIs; the others wait in line, first come first served (the Gradio pages have their own
+    queues). Answering is CPU-bound: 50 answers computed at once on 2 cores each take 25
+    times as long, and the quick ones (cached) wait behind the slow ones."""
 
-    def __init__(self, app, limit: int, paths: tuple[str, ...] = ("/api/ask",
-                                                                     "/api/ask/stream")):
+    def __init__(self, app, limit: int, paths: tuple[str, ...] = (
+            "/api/ask", "/api/ask/stream", "/v1/chat/completions")):
         self.app = app
         self.paths = paths
         self.limiter = anyio.CapacityLimiter(max(1, limit))
@@ -88,10 +92,11 @@ def utf8_safe(data):
     return data
 
 
-def error_response(error: AssistantError) -> JSONResponse:
-    """{"detail": message} with the error's status; a store fault also says when to retry."""
+def error_response(request: Request, error: AssistantError) -> JSONResponse:
+    """The error's message with its status (in OpenAI's shape under /v1); a store fault also
+    says when to retry."""
     headers = {"Retry-After": str(RETRY_AFTER)} if isinstance(error, StoreError) else None
-    return JSONResponse({"detail": str(error)}, status_code=error.status, headers=headers)
+    return error_json(request.url.path, error.status, str(error), headers)
 
 
 class Health:
@@ -138,7 +143,7 @@ def add_error_handlers(app: FastAPI, settings: Settings, health: Health | None =
     async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
         if isinstance(exc, StoreError) and health is not None:
             health.invalidate()
-        return error_response(exc)
+        return error_response(request, exc)
 
     async def transport_error(request: Request, exc: Exception) -> JSONResponse:
         err = translate(exc, settings)
@@ -146,14 +151,22 @@ def add_error_handlers(app: FastAPI, settings: Settings, health: Health | None =
             raise exc
         if health is not None:
             health.invalidate()
-        return error_response(err)
+        return error_response(request, err)
 
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # utf8_safe: the errors may quote back a lone surrogate, which UTF-8 cannot carry.
-        return JSONResponse({"detail": utf8_safe(jsonable_encoder(exc.errors()))},
-                            status_code=422)
+        errors = utf8_safe(jsonable_encoder(exc.errors()))
+        if request.url.path.startswith(OPENAI_PREFIX):
+            errors = "; ".join(f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}"
+                               for e in errors)
+        return error_json(request.url.path, 422, errors)
+
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_json(request.url.path, exc.status_code, exc.detail,
+                          getattr(exc, "headers", None))
 
     app.add_exception_handler(AssistantError, assistant_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     for cls in TRANSPORT_ERRORS:
         app.add_exception_handler(cls, transport_error)
     app.add_exception_handler(RequestValidationError, validation_error)
@@ -195,6 +208,10 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         return JSONResponse(report, status_code=503, headers={"Retry-After": str(RETRY_AFTER)})
 
     app.include_router(build_router(web))
+    app.include_router(build_openai_router(web))
+    # MCP over streamable HTTP: a route, before Gradio's catch-all "/" mount; its session
+    # manager runs in the app's lifespan (assistant/integrations/mcp.py says why).
+    mount_mcp(app, web)
 
     @app.get("/widget", include_in_schema=False)
     def widget_slash(request: Request) -> RedirectResponse:

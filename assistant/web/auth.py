@@ -39,11 +39,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Settings, split_list
 from ..errors import AuthError
+from .responses import error_json
 
 log = logging.getLogger("assistant.web")
 
@@ -373,7 +374,7 @@ class AuthMiddleware:
                                           status_code=e.status, headers=headers,
                                           media_type="text/html")
         else:
-            response = JSONResponse({"detail": e.message}, status_code=e.status, headers=headers)
+            response = error_json(path, e.status, e.message, headers)
         await response(scope, receive, send)
 
 

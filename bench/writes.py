@@ -2,7 +2,7 @@
 one and two workers, and the time from an accepted upload to an answerable article.
 
     .venv/bin/python bench/writes.py handoff [--articles 100]
-    .venv/bin/python bench/writes.py workers [--articles 100]   # needs redis-server
+    .venv/bin/python bench/writes.py workers [--articles 100] [--share-cores]   # redis-server
     .venv/bin/python bench/writes.py upload [--uploads 20]
 
 Real processes only: `assistant serve`, `assistant ingest`, `assistant worker`, a
@@ -114,9 +114,11 @@ def handoff(n: int, tmp: Path) -> None:
           f"{h:.1f} s | **{h / d:.2f}x** |")
 
 
-def workers(n: int, tmp: Path) -> None:
+def workers(n: int, tmp: Path, share_cores: bool = False) -> None:
     """n articles in jobs of 10 through a Redis queue into a Chroma server: one worker, then
-    two (fresh collections each), wall time from the first submit to the last job done."""
+    two (fresh collections each), wall time from the first submit to the last job done.
+    share_cores: each of k workers gets cores/k onnxruntime threads (ASSISTANT_EMBED_THREADS)
+    instead of all of them, as workers sharing one machine should."""
     redis_bin = shutil.which("redis-server")
     if redis_bin is None:
         print("skip: redis-server is not installed")
@@ -139,6 +141,8 @@ def workers(n: int, tmp: Path) -> None:
                    "ASSISTANT_CHROMA_HOST": "127.0.0.1", "ASSISTANT_CHROMA_PORT":
                    str(chroma.port), "ASSISTANT_COLLECTION": f"b{uuid.uuid4().hex[:8]}",
                    "ASSISTANT_DATA_DIR": str(tmp / "wdata")}
+            if share_cores:
+                env["ASSISTANT_EMBED_THREADS"] = str(max(1, (os.cpu_count() or 2) // count))
             procs = [subprocess.Popen([sys.executable, "-m", "assistant.cli", "worker"],
                                       cwd=ROOT, env={**ENV, **env},
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -212,6 +216,8 @@ def main() -> int:
     ap.add_argument("what", choices=["handoff", "workers", "upload"])
     ap.add_argument("--articles", type=int, default=100)
     ap.add_argument("--uploads", type=int, default=20)
+    ap.add_argument("--share-cores", action="store_true",
+                    help="workers: split the cores between the workers")
     args = ap.parse_args()
     if not SRC.exists():
         print(f"skip: {SRC} not found")
@@ -222,7 +228,7 @@ def main() -> int:
         if args.what == "handoff":
             handoff(args.articles, Path(tmp))
         elif args.what == "workers":
-            workers(args.articles, Path(tmp))
+            workers(args.articles, Path(tmp), args.share_cores)
         else:
             upload(args.uploads, Path(tmp))
     return 0

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .config import get_settings
+from .dates import check_dates
 from .errors import AssistantError, StoreError
 from .types import Answer, hits_json
 
@@ -70,7 +71,7 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    _core().Assistant.check_dates(args.since, args.until)  # before anything loads
+    check_dates(args.since, args.until)  # before anything loads
     a = _assistant(args)
     dates = {"since": args.since, "until": args.until}
     if args.stream and not args.json:
@@ -107,7 +108,7 @@ def cmd_search(args) -> int:
 
     from .retrieve import search_batch
 
-    _core().Assistant.check_dates(args.since, args.until, args.as_of)  # before anything loads
+    check_dates(args.since, args.until, args.as_of)  # before anything loads
     if bool(args.query) == bool(args.queries):
         print("error: give a QUERY or --queries FILE.jsonl", file=sys.stderr)
         return 2

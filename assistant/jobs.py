@@ -93,8 +93,8 @@ class JobQueue:
         data = self._backend("be read", lambda: self.huey.get(f"job:{job_id}", peek=True))
         return Job.from_json(data) if isinstance(data, dict) else None
 
-    def list(self, limit: int = 100) -> list[Job]:
-        """The newest jobs first."""
+    def list(self, limit: int | None = 100) -> list[Job]:
+        """The newest jobs first (all of them with limit=None)."""
         items = self._backend("be read", self.huey.storage.result_items)
         jobs = []
         for key, raw in items.items():
@@ -111,10 +111,11 @@ class JobQueue:
         return self._backend("be read",
                              lambda: self.huey.pending_count() + self.huey.scheduled_count())
 
-    def prune(self, older_than: float = KEEP_SECONDS) -> int:
-        """Forget finished jobs older than that (their articles stay, of course)."""
+    def prune(self, older_than: float = KEEP_SECONDS, jobs: list[Job] | None = None) -> int:
+        """Forget finished jobs older than that (their articles stay, of course). jobs: the
+        records as just read (default: read them)."""
         now, gone = time.time(), 0
-        for job in self.list(limit=1_000_000):
+        for job in self.list(limit=None) if jobs is None else jobs:
             if job.final and now - (job.finished or job.created) > older_than:
                 self.huey.delete(f"job:{job.id}")
                 self.huey.delete(f"cancel:{job.id}")
@@ -206,7 +207,7 @@ class JobQueue:
                     job.finished = time.time()
                 self._save(job)
 
-    def recover(self, stale_after: float) -> list[str]:
+    def recover(self, stale_after: float, jobs: list[Job] | None = None) -> list[str]:
         """Queue again the jobs whose worker died: running ones silent for stale_after
         seconds, and queued ones huey does not hold (the process died between the record and
         the enqueue). Returns their ids."""
@@ -214,7 +215,7 @@ class JobQueue:
                 if t.name == TASK and t.args}
         now = time.time()
         again = []
-        for job in self.list(limit=100_000):
+        for job in self.list(limit=None) if jobs is None else jobs:
             # (a queued job younger than a few seconds may be on its way to a worker)
             lost = (job.state == "running" and now - job.heartbeat >= stale_after) or (
                 job.state == "queued" and job.id not in held and now - job.created > 5)
@@ -239,8 +240,9 @@ class JobQueue:
                 for task in self.huey.read_schedule():  # retries whose delay is over
                     self.huey.enqueue(task)
                 if time.monotonic() - checked > stale_after / 3:
-                    self.recover(stale_after)
-                    self.prune()
+                    jobs = self.list(limit=None)  # read once for both
+                    self.recover(stale_after, jobs)
+                    self.prune(jobs=jobs)
                     checked = time.monotonic()
                 task = self.huey.dequeue()
             except Exception as e:  # noqa: BLE001 - a backend hiccup: wait, then again

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "realtimeqa"
 
-from bench.writes import cli, serve, stop, take  # noqa: E402
+from bench.ingest import take  # noqa: E402
+from bench.writes import cli, serve, stop  # noqa: E402
 
 
 def percentile(xs: list[float], p: float) -> float:
@@ -50,7 +51,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         index = tmp / "index"
-        cli("ingest", str(ROOT / "seeds"), str(take(args.articles, tmp / "a.jsonl")),
+        cli("ingest", str(ROOT / "seeds"), str(take(args.articles, dest=tmp / "a.jsonl")),
             "--index", str(index), "--quiet", env={"ASSISTANT_DATA_DIR": str(tmp / "data")})
         base, proc = serve(index, tmp / "data")
         client = openai.OpenAI(base_url=base + "/v1", api_key="unused", max_retries=0)

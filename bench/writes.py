@@ -33,21 +33,12 @@ SRC = ROOT.parent / "shared" / "data" / "realtimeqa" / "articles.jsonl"
 
 from assistant.config import get_settings  # noqa: E402
 from assistant.jobs import JobQueue  # noqa: E402
+from bench.ingest import take  # noqa: E402 - the first n articles of SRC, as a file
 from testkit.chroma_server import ChromaServer, free_port  # noqa: E402
 
 ENV = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
 for key in [k for k in ENV if k.startswith("ASSISTANT_")]:
     ENV.pop(key)
-
-
-def take(n: int, dest: Path, skip: int = 0) -> Path:
-    with SRC.open() as f, dest.open("w") as out:
-        for i, line in enumerate(f):
-            if i >= skip + n:
-                break
-            if i >= skip:
-                out.write(line)
-    return dest
 
 
 def cli(*args: str, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
@@ -90,7 +81,7 @@ def stop(proc: subprocess.Popen) -> None:
 def handoff(n: int, tmp: Path) -> None:
     """The same n articles: `assistant ingest` alone, and handed to a running server (each
     into a fresh index holding the seed; the command's wall time, model load included)."""
-    src = take(n, tmp / "articles.jsonl")
+    src = take(n, dest=tmp / "articles.jsonl")
     rows = []
     for rep in range(2):  # alternate, to spread the machine's noise over both
         idx = tmp / f"direct-{rep}"
@@ -124,7 +115,7 @@ def workers(n: int, tmp: Path, share_cores: bool = False) -> None:
         print("skip: redis-server is not installed")
         return
     files = []
-    lines = take(n, tmp / "all.jsonl").read_text().splitlines()
+    lines = take(n, dest=tmp / "all.jsonl").read_text().splitlines()
     for b in range(0, n, 10):
         p = tmp / f"part-{b}.jsonl"
         p.write_text("\n".join(lines[b:b + 10]) + "\n")
@@ -174,7 +165,7 @@ def workers(n: int, tmp: Path, share_cores: bool = False) -> None:
 def upload(n: int, tmp: Path) -> None:
     """n single-article uploads to a running server, one after another: seconds from the
     202 (accepted) until a search finds the article."""
-    src = take(n, tmp / "articles.jsonl", skip=500)
+    src = take(n, skip=500, dest=tmp / "articles.jsonl")
     rows = [json.loads(line) for line in src.read_text().splitlines()]
     base, proc = serve(tmp / "index", tmp / "data")
     times = []

@@ -18,14 +18,15 @@ PACKAGE = ROOT / "assistant"
 # module named exactly elsewhere, like quotes.answers, is in that layer instead).
 LAYERS = [
     ["errors", "config", "types", "ids", "text", "db", "dates"],
-    ["embed", "faults", "writer", "jobs", "ingest", "ingest.loaders", "ingest.documents", "ingest.urls",
-     "ingest.chunking", "quotes", "quotes.*"],
+    ["embed", "faults", "writer", "jobs", "ingest", "ingest.loaders", "ingest.documents",
+     "ingest.urls", "ingest.chunking", "quotes", "quotes.*"],
     ["store"],
     ["keyword", "ingest.pipeline"],
     ["retrieve"],
     ["answer.*", "answer", "quotes.answers", "chat"],
     ["core"],
-    ["web.*", "web", "cli", "remote", "integrations.*", "integrations", ""],  # "": assistant/__init__
+    # "": assistant/__init__ (its public names)
+    ["web.*", "web", "cli", "remote", "integrations.*", "integrations", ""],
 ]
 
 

@@ -34,6 +34,7 @@ from typing_extensions import TypedDict  # pydantic needs it below Python 3.12
 
 from ..errors import AssistantError
 from ..faults import translate
+from ..store import ArticleInfo
 from ..types import hits_json
 from ..web.api import filter_articles
 
@@ -125,22 +126,9 @@ class ArticleJSON(TypedDict):
     source: str
 
 
-class ArticleInfoJSON(TypedDict):
-    id: str
-    title: str
-    url: str
-    published: str
-    authors: list[str]
-    outlet: str
-    source: str
-    version: str
-    chunks: int
-    ingested_at: str
-
-
 class ArticlesJSON(TypedDict):
     total: int
-    articles: list[ArticleInfoJSON]
+    articles: list[ArticleInfo]  # its asdict(); no field has a default, so all are required
 
 
 # -- parameters ----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from itertools import chain
 from typing import Literal
@@ -80,6 +80,20 @@ def _raising(error: BaseException) -> Iterator:
     yield  # noqa: unreachable - makes this a generator
 
 
+def rate_limited(web: Web) -> Callable[[Request], Identity]:
+    """A dependency for the endpoints that answer questions (here and /v1): the caller, or
+    429 with Retry-After once they are over ASSISTANT_RATE_LIMIT."""
+    def asker(request: Request) -> Identity:
+        who = web.identity(request)
+        wait = web.limiter.hit(who.key)
+        if wait:
+            raise HTTPException(429, web.limiter.message(wait),
+                                headers={"Retry-After": str(math.ceil(wait))})
+        return who
+
+    return asker
+
+
 def build_router(web: Web) -> APIRouter:
     assistant = web.assistant
     router = APIRouter(prefix="/api")
@@ -92,12 +106,7 @@ def build_router(web: Web) -> APIRouter:
             raise HTTPException(403, "this needs the admin role")
         return who
 
-    def asker(who: Identity = Depends(user)) -> Identity:
-        wait = web.limiter.hit(who.key)
-        if wait:
-            raise HTTPException(429, web.limiter.message(wait),
-                                headers={"Retry-After": str(math.ceil(wait))})
-        return who
+    asker = rate_limited(web)
 
     @router.get("/me", tags=["account"])
     def me(who: Identity = Depends(user)) -> dict:

@@ -18,18 +18,18 @@ Same auth and rate limits as the REST API; errors in OpenAI's shape (web/app.py)
 from __future__ import annotations
 
 import json
-import math
 import time
 import uuid
 from collections.abc import Iterator
 from itertools import chain
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..types import Answer, Citation
+from .api import rate_limited
 from .auth import Identity
 from .context import Web
 from .messages import message_text, turns_from_messages
@@ -69,13 +69,7 @@ def build_openai_router(web: Web) -> APIRouter:
     assistant = web.assistant
     router = APIRouter(prefix="/v1", tags=["openai"])
 
-    def asker(request: Request) -> Identity:
-        who = web.identity(request)
-        wait = web.limiter.hit(who.key)
-        if wait:
-            raise HTTPException(429, web.limiter.message(wait),
-                                headers={"Retry-After": str(math.ceil(wait))})
-        return who
+    asker = rate_limited(web)
 
     @router.get("/models")
     def models() -> dict:

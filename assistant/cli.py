@@ -192,9 +192,17 @@ def cmd_articles_list(args) -> int:
     if args.json:
         print(json.dumps([vars(i) for i in infos], ensure_ascii=False, indent=2))
         return 0
+    sizes: dict[str, int] = {}
     for i in infos:
-        print(f"{i.id}\t{i.published or '-'}\t{i.chunks} chunks\t{i.title}")
-    print(f"{len(infos)} articles", file=sys.stderr)
+        sizes[i.story] = sizes.get(i.story, 0) + 1
+    for i in infos:
+        # wire copies: every member of a story of several articles names it
+        story = f"\tstory {i.story} ({sizes[i.story]} articles)" if sizes[i.story] > 1 else ""
+        print(f"{i.id}\t{i.published or 'undated'}\t{i.chunks} chunk{'' if i.chunks == 1 else 's'}\t"
+              f"{i.title}{story}")
+    copies = sum(n - 1 for n in sizes.values())
+    print(f"{len(infos)} article{'s' if len(infos) != 1 else ''}"
+          + (f", {copies} of them wire copies of another" if copies else ""), file=sys.stderr)
     return 0
 
 
@@ -240,12 +248,71 @@ def cmd_jobs(args) -> int:
         return 0
     for j in jobs:
         what = ", ".join(j.args.get("paths", [])[:3]) or ", ".join(
-            f.get("name", "") for f in j.args.get("files", [])[:3])
+            f.get("name", "") for f in j.args.get("files", [])[:3]) or j.args.get("url", "")
         progress = f"{j.done}/{j.total}" if j.total else "-"
         summary = (j.result or {}).get("summary", "") or j.error
         print(f"{j.id}\t{j.kind}\t{j.state}\t{progress}\t{what}\t{summary}")
     print(f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}, {queue.depth()} waiting",
           file=sys.stderr)
+    return 0
+
+
+def _ago(t: float) -> str:
+    import time
+
+    if not t:
+        return "never"
+    s = abs(time.time() - t)
+    text = (f"{s:.0f} s" if s < 90 else f"{s / 60:.0f} min" if s < 5400
+            else f"{s / 3600:.1f} h" if s < 172800 else f"{s / 86400:.0f} days")
+    return f"{text} ago" if time.time() >= t else f"in {text}"
+
+
+def cmd_feeds(args) -> int:
+    """The feed registry is a file of the data dir, not the index: add, list and remove
+    work beside a running server (it reads the registry at every tick)."""
+    from .config import parse_interval
+
+    settings = get_settings(index_dir=getattr(args, "index", None))
+    if args.action == "poll":
+        a = _assistant(args, write=True)
+        urls = [args.url] if args.url else [f.url for f in _core().Assistant(settings)
+                                            .list_feeds()]
+        if not urls:
+            print("no feeds registered (`assistant feeds add URL`)", file=sys.stderr)
+            return 0
+        failed = 0
+        for url in urls:
+            result = a.poll_feed(url)
+            print(f"{url}\t{result.get('summary', '')}")
+            for where, reason in result.get("errors", []):
+                print(f"error: {where}: {reason}", file=sys.stderr)
+            failed += result.get("status") == "failed"
+        return 1 if failed else 0
+    a = _core().Assistant(settings)
+    if args.action == "add":
+        every = parse_interval(args.every, "--every") if args.every else None
+        feed = a.add_feed(args.url, every)
+        print(f"added {feed.url} ({feed.title or 'untitled'}), polled every "
+              f"{feed.every / 60:g} min by `assistant serve`; `assistant feeds poll` polls "
+              f"it now")
+        return 0
+    if args.action == "remove":
+        if not a.remove_feed(args.url):
+            print(f"error: {args.url} is not a registered feed", file=sys.stderr)
+            return 1
+        print(f"removed {args.url} (its articles stay indexed)")
+        return 0
+    feeds = a.list_feeds()
+    if args.json:
+        print(json.dumps([f.to_json() for f in feeds], ensure_ascii=False, indent=2))
+        return 0
+    for f in feeds:
+        state = (f"failing ({f.failures}x): {f.last_error}" if f.failures
+                 else "polling now" if f.job else "ok")
+        print(f"{f.url}\tevery {f.every / 60:g} min\tlast poll {_ago(f.last_poll)}\t"
+              f"{f.new_items} new\t{f.items} items\tnext {_ago(f.next_poll)}\t{state}")
+    print(f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}", file=sys.stderr)
     return 0
 
 
@@ -308,7 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = with_index(sub.add_parser("ingest", help="index files and folders"))
     sp.add_argument("paths", nargs="+", metavar="PATH",
-                    help="files, folders, http(s) URLs, or .urls files (one URL per line)")
+                    help="files, folders, http(s) URLs (a page, an RSS/Atom feed or a "
+                         "sitemap: every item is fetched), or .urls files (one URL per line)")
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     sp.add_argument("--progress", action="store_true",
                     help="progress bar even when stderr is not a terminal")
@@ -375,6 +443,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=20, help="newest jobs shown (default 20)")
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_jobs)
+
+    feeds = sub.add_parser("feeds", help="RSS/Atom feeds and sitemaps the server polls")
+    fsub = feeds.add_subparsers(dest="action", required=True)
+    sp = with_index(fsub.add_parser("add", help="register a feed or sitemap (checked first)"))
+    sp.add_argument("url", metavar="URL")
+    sp.add_argument("--every", metavar="INTERVAL", help="how often to poll it: 15m, 2h, 1d "
+                                                        "(default ASSISTANT_FEED_EVERY, 15m)")
+    sp.set_defaults(func=cmd_feeds)
+    sp = with_index(fsub.add_parser("list", help="feeds with their last poll, new items and "
+                                                 "last error"))
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_feeds)
+    sp = with_index(fsub.add_parser("remove", help="stop polling a feed (its articles stay)"))
+    sp.add_argument("url", metavar="URL")
+    sp.set_defaults(func=cmd_feeds)
+    sp = with_index(fsub.add_parser("poll", help="poll now: one feed, or all of them"))
+    sp.add_argument("url", nargs="?", metavar="URL")
+    sp.set_defaults(func=cmd_feeds)
 
     sp = sub.add_parser("worker", help="run queued jobs (Redis queue + Chroma server)")
     sp.add_argument("--stale-after", type=float, default=30.0,

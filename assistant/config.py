@@ -132,6 +132,53 @@ class Settings(BaseSettings):
                               "SQLite queue)")
         return value
 
+    # -- fetching URLs and feeds (assistant/ingest/fetch.py, README "News feeds") ----------
+    fetch_allow: str = Field(default="", description="ASSISTANT_FETCH_ALLOW: hosts "
+                             "(.example.com: and its subdomains) or IPs/CIDRs that may be "
+                             "fetched although internal (loopback, private, link-local)")
+    fetch_timeout: float = Field(default=15.0, gt=0, le=600, description="ASSISTANT_FETCH_"
+                                 "TIMEOUT: seconds one fetch (redirects included) may take")
+    fetch_max_mb: float = Field(default=10.0, gt=0, le=500, description="ASSISTANT_FETCH_"
+                                "MAX_MB: the largest page or feed fetched")
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20, description="ASSISTANT_FETCH_"
+                                     "MAX_REDIRECTS: redirects followed (each one checked)")
+    fetch_max_items: int = Field(default=200, ge=1, le=100_000, description="ASSISTANT_FETCH_"
+                                 "MAX_ITEMS: items taken from one feed or sitemap per run "
+                                 "(the newest)")
+    feed_every: str = Field(default="15m", description="ASSISTANT_FEED_EVERY: how often a "
+                            "feed is polled unless `feeds add --every` says otherwise")
+    feed_polling: bool = Field(default=True, description="ASSISTANT_FEED_POLLING: the server "
+                               "polls the registered feeds (off: only `assistant feeds poll`)")
+    feed_tick: float = Field(default=15.0, ge=0.1, le=3600, description="ASSISTANT_FEED_TICK: "
+                             "seconds between the server's looks for due feeds")
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _check_fetch_allow(cls, value: str) -> str:
+        for item in split_list(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                if not re.fullmatch(r"\.?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", item):
+                    raise ConfigError(f"ASSISTANT_FETCH_ALLOW: {item!r} is not a host name, "
+                                      "IP address or network (e.g. feeds.intranet, "
+                                      "10.1.0.0/16)") from None
+        return value
+
+    @field_validator("feed_every")
+    @classmethod
+    def _check_feed_every(cls, value: str) -> str:
+        parse_interval(value, "ASSISTANT_FEED_EVERY")
+        return value
+
+    @property
+    def fetch_allow_list(self) -> list[str]:
+        return split_list(self.fetch_allow)
+
+    @property
+    def feed_every_seconds(self) -> float:
+        return parse_interval(self.feed_every, "ASSISTANT_FEED_EVERY")
+
     # -- the web app (assistant/web, docs/embedding.md) --------------------------------------
     # Every value is checked here, when Settings is built: a typo fails loudly at start-up,
     # never per request. The web modules read the parsed forms (origins, auth_modes, rate…).
@@ -336,6 +383,24 @@ def parse_rate(value: str) -> tuple[int, float] | None:
         raise ConfigError(f"ASSISTANT_RATE_LIMIT: {value!r} is not like '30/minute', '5/10s' "
                           "or 'off'")
     return int(m.group(1)), float(m.group(2) or 1) * _RATE_UNITS[m.group(3)]
+
+
+_INTERVAL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MIN_FEED_INTERVAL = 60.0
+
+
+def parse_interval(value: str, what: str = "interval") -> float:
+    """'15m' -> 900.0; '90s', '2h', '1d', a bare number of seconds; at least a minute (a
+    feed polled more often than that is a burden on its publisher)."""
+    v = (value or "").strip().lower()
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", v)
+    if not m:
+        raise ConfigError(f"{what}: {value!r} is not an interval like 15m, 2h, 1d or 90s")
+    seconds = float(m.group(1)) * _INTERVAL_UNITS[m.group(2) or "s"]
+    if seconds < MIN_FEED_INTERVAL:
+        raise ConfigError(f"{what}: {value!r} is under a minute; poll feeds at most once a "
+                          "minute")
+    return seconds
 
 
 def normalise_root_path(value: str) -> str:

@@ -15,8 +15,12 @@ from .chat import Conversations, Turn, rewrite_followup
 from .config import Settings, get_settings
 from .dates import check_dates, parse_date
 from .embed import Embedder, get_embedder
-from .errors import QuestionError, QueueError
+from .errors import LoadError, QuestionError, QueueError
+from .feeds import Feed, FeedRegistry
+from .ingest.fetch import Fetcher
 from .ingest.pipeline import IngestReport, ingest, quote_extractor
+from .ingest.poll import poll_feed
+from .ingest.sources import FEED_ACCEPT, parse_listing
 from .quotes import RULES
 from .quotes import answers as quote_answers
 from .quotes.speakers import last_name, matches
@@ -65,19 +69,32 @@ class Assistant:
     def conversations(self) -> Conversations:
         return Conversations(self.settings.data_dir)
 
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        """How URLs are fetched: public addresses only, unless ASSISTANT_FETCH_ALLOW."""
+        return Fetcher.from_settings(self.settings)
+
+    @cached_property
+    def feeds(self) -> FeedRegistry:
+        return FeedRegistry(self.settings.data_dir)
+
     # -- articles --------------------------------------------------------------------------
 
     def ingest(self, paths: list[str | Path], progress: bool | None = None,
-               on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        """Index files, folders and URLs. progress: a bar on stderr (None: on a terminal);
-        on_progress(done, total): after each written batch (a job's progress)."""
+               on_progress: Callable[[int, int], None] | None = None,
+               articles: list[Article] | None = None) -> IngestReport:
+        """Index files, folders and URLs (pages, RSS/Atom feeds, sitemaps), and `articles`
+        already loaded. progress: a bar on stderr (None: on a terminal); on_progress(done,
+        total): after each written batch (a job's progress)."""
         changed = True
         try:
             report = ingest([p if str(p).startswith(("http://", "https://")) else Path(p)
                              for p in paths], self.store, self.embedder,
                             chunk_tokens=self.settings.chunk_tokens,
                             chunk_overlap=self.settings.chunk_overlap, progress=progress,
-                            quotes=self.settings.extract_quotes, on_progress=on_progress)
+                            quotes=self.settings.extract_quotes, on_progress=on_progress,
+                            fetcher=self.fetcher, max_items=self.settings.fetch_max_items,
+                            articles=articles)
             changed = bool(report.added or report.updated)
             return report
         finally:
@@ -122,6 +139,8 @@ class Assistant:
             return {"deleted": deleted, "missing": [i for i in ids if i not in deleted]}
         if job.kind == "rebuild_quotes":
             return {"quotes": self.rebuild_quotes(progress=False, on_progress=progress)}
+        if job.kind == "poll_feed":
+            return self.poll_feed(job.args["url"], on_progress=progress)
         raise QueueError(f"unknown kind of job {job.kind!r}")
 
     def rebuild_quotes(self, progress: bool | None = None,
@@ -148,6 +167,32 @@ class Assistant:
             self.store.replace_quotes([Prepared(article, [], None, found, vectors,
                                                 quote_rules=RULES)])
         return self.store.count_quotes()
+
+    # -- feeds -----------------------------------------------------------------------------
+
+    def add_feed(self, url: str, every: float | None = None) -> Feed:
+        """Register a feed or sitemap after checking that it is one (fetched once, through
+        the same checks as every fetch): due for its first poll at once."""
+        listing = parse_listing(self.fetcher.get(url, accept=FEED_ACCEPT))
+        return self.feeds.add(url, every or self.settings.feed_every_seconds,
+                              title=listing.title)
+
+    def remove_feed(self, url: str) -> bool:
+        """Stop polling a feed (its articles stay indexed)."""
+        return self.feeds.remove(url)
+
+    def list_feeds(self) -> list[Feed]:
+        return self.feeds.list()
+
+    def poll_feed(self, url: str, on_progress: Callable[[int, int], None] | None = None
+                  ) -> dict:
+        """Poll one registered feed now: new and changed items are indexed."""
+        if self.feeds.get(url) is None:
+            raise LoadError("not a registered feed (add it with `assistant feeds add`)", url)
+        return poll_feed(url, self.feeds, self.fetcher, self.store,
+                         lambda arts: self.ingest([], progress=False, on_progress=on_progress,
+                                                  articles=arts),
+                         self.settings.fetch_max_items)
 
     # -- quotes ----------------------------------------------------------------------------
 

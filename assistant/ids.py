@@ -39,3 +39,13 @@ def article_id(url: str, text: str, given: str = "") -> str:
     if norm:
         return "url:" + content_hash(norm)[:16]
     return "sha:" + content_hash(" ".join(text.split()))[:16]
+
+
+def site_name(url: str) -> str:
+    """The host of a link, www. dropped ("" for anything that is not an http(s) URL)."""
+    try:
+        parts = urlsplit((url or "").strip())
+        host = parts.hostname or "" if parts.scheme in ("http", "https") else ""
+    except ValueError:  # "http://[::1/x"
+        return ""
+    return host[4:] if host.startswith("www.") else host

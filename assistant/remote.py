@@ -101,6 +101,11 @@ class RemoteAssistant:
                                        json={"kind": "rebuild_quotes"})["job"])
         return int((self._follow(job, progress, "Quotes").result or {}).get("quotes", 0))
 
+    def poll_feed(self, url: str, progress: bool | None = None) -> dict:
+        job = Job.from_json(self._call("POST", "/api/jobs",
+                                       json={"kind": "poll_feed", "url": url})["job"])
+        return self._follow(job, progress, "Polling").result or {}
+
     def delete(self, article_id: str) -> bool:
         try:
             self._call("DELETE", f"/api/articles/{quote(article_id, safe='')}")

@@ -40,6 +40,7 @@ from .dates import TimeWindow, find_time, parse_date, strip_time
 from .embed import Embedder
 from .errors import StoreError
 from .faults import TRANSPORT_ERRORS, store_faults
+from .ids import site_name
 from .keyword import NO_DATE, KeywordIndex, Snapshot, parse_chunk_id
 from .store import Store, published_ts, where_clause
 from .text import visible_text, without_surrogates
@@ -83,6 +84,8 @@ class Weights:
     # Another chunk joins an article's passage(s) when its score is this close to the best.
     sibling_ratio: float = 0.75
     second_passage_penalty: float = 0.8
+    # Wire copies of one story count as one article (off: every copy competes on its own).
+    one_per_story: int = 1
 
 
 @dataclass
@@ -153,6 +156,9 @@ class Retriever:
         self.embedder = embedder
         self.weights = weights or Weights()
         self.keyword = keyword or KeywordIndex(store, keyword_cache_path(store), check_every)
+        # article id -> (story, outlet), valid for one keyword snapshot (_one_per_story)
+        self._story_of: dict[str, tuple[str, str]] = {}
+        self._story_snap: Snapshot | None = None
 
     def embed_query(self, question: str) -> np.ndarray:
         # the tokenizer raises TypeError on a lone surrogate
@@ -261,6 +267,9 @@ class Retriever:
             art_score[a] = (w.keyword * kw + w.vector * vs
                             + self._time_boost(int(snap.published[cs[0].pos]), query))
         ranked = sorted(art_score, key=art_score.get, reverse=True)
+        also_in: dict[str, list[str]] = {}
+        if w.one_per_story:
+            ranked, also_in = self._one_per_story(ranked, k, snap)
 
         # -- diverse passages -----------------------------------------------------------
         focused = (len(ranked) == 1 or
@@ -281,7 +290,35 @@ class Retriever:
         # Fewer articles than k match (one article in the index, say): the best remaining
         # passages of the same articles are better than nothing.
         chosen += rest[:k - len(chosen)]
-        return self._hits(chosen, snap)
+        return self._hits(chosen, snap, also_in)
+
+    def _one_per_story(self, ranked: list[str], k: int, snap: Snapshot
+                       ) -> tuple[list[str], dict[str, list[str]]]:
+        """Wire copies count once: of the articles of one story (assistant/stories.py) among
+        the best-ranked, the best stands for it and the others become its "also in" outlets.
+        The best, not the earliest: a later copy is often the updated one, and it is the one
+        that matched the question."""
+        head = ranked[:max(k, 1) * 4]
+        if self._story_snap is not snap:  # the index changed: an article may have, too
+            self._story_of, self._story_snap = {}, snap
+        known = self._story_of
+        missing = [a for a in head if a not in known]
+        if missing:  # an article's story and outlet only change with the article
+            for a, info in self.store.article_info(missing).items():
+                known[a] = (info.story, info.outlet or site_name(info.url) or info.title)
+        rep_of: dict[str, str] = {}
+        kept: list[str] = []
+        also_in: dict[str, list[str]] = {}
+        for a in head:
+            story, name = known.get(a, (a, ""))
+            rep = rep_of.setdefault(story, a)
+            if rep == a:
+                kept.append(a)
+                continue
+            names = also_in.setdefault(rep, [])
+            if name and name != known.get(rep, ("", ""))[1] and name not in names:
+                names.append(name)
+        return kept + ranked[len(head):], also_in
 
     def _time_boost(self, published: int, query: Query) -> float:
         if query.window is None or published == NO_DATE:
@@ -331,7 +368,8 @@ class Retriever:
                                 max(c.cos for c in g)))
         return out
 
-    def _hits(self, passages: list[_Passage], snap: Snapshot) -> list[Hit] | None:
+    def _hits(self, passages: list[_Passage], snap: Snapshot,
+              also_in: dict[str, list[str]] | None = None) -> list[Hit] | None:
         """Hits with texts from the article records; None when the index is stale (an
         article changed or vanished since the snapshot)."""
         ids = list(dict.fromkeys(p.article_id for p in passages))
@@ -351,7 +389,8 @@ class Retriever:
                 article_id=p.article_id, title=info.title, url=info.url,
                 published=info.published, text=text[start:end], start=start, end=end,
                 score=round(float(p.cos), 4), chunk_index=int(snap.chunk[p.chunks[0]]),
-                authors=info.authors, outlet=info.outlet,
+                authors=info.authors, outlet=info.outlet, story=info.story,
+                also_in=(also_in or {}).get(p.article_id, []),
                 relevance=round(float(p.relevance), 4)))
         return hits
 

@@ -50,6 +50,9 @@ class Prepared:
     quotes: list = field(default_factory=list)  # assistant.quotes.Quote
     quote_vectors: np.ndarray | None = None
     quote_rules: int = 0  # the extraction rules that found `quotes`; 0: not extracted
+    story: str = ""  # the wire story it belongs to (assistant/stories.py); "": its own
+    signature: str = ""  # its MinHash signature, encoded
+    shingles: int = 0
 
 
 @dataclass
@@ -64,6 +67,7 @@ class ArticleInfo:
     version: str
     chunks: int
     ingested_at: str
+    story: str = ""  # the id of the wire story's first article (its own when it is first)
 
     @classmethod
     def from_meta(cls, id: str, m: dict) -> "ArticleInfo":
@@ -71,7 +75,7 @@ class ArticleInfo:
                    published=m.get("published", ""), authors=_split_authors(m.get("authors", "")),
                    outlet=m.get("outlet", ""), source=m.get("source", ""),
                    version=m.get("version", ""), chunks=int(m.get("chunks", 0)),
-                   ingested_at=m.get("ingested_at", ""))
+                   ingested_at=m.get("ingested_at", ""), story=m.get("story") or id)
 
 
 def _split_authors(s: str) -> list[str]:
@@ -337,10 +341,17 @@ class Store:
                 mention=m["speaker"], cue=m["cue"], content=doc, start=int(m["start"]),
                 end=int(m["end"]), speaker_start=int(m["speaker_start"]),
                 speaker_end=int(m["speaker_end"]), direct=bool(m["direct"]),
-                score=1.0 - float(dist), n=int(m["n"])))
+                score=1.0 - float(dist), n=int(m["n"]), story=info.story))
         if vector is None:
             found.sort(key=lambda q: (q.published, q.article_id, -q.start), reverse=True)
         return found
+
+    def story_signatures(self) -> list[tuple[str, str, str, int]]:
+        """(article id, story id, encoded MinHash signature, shingle count) of every article
+        that has a signature (articles indexed before stories existed have none)."""
+        got = self.articles.get(include=["metadatas"])
+        return [(i, m.get("story") or i, m["minhash"], int(m.get("shingles", 0)))
+                for i, m in zip(got["ids"], got["metadatas"]) if m.get("minhash")]
 
     def article_metadata(self) -> dict[str, dict]:
         """{article id: metadata (title, published, current version...)} of every article."""
@@ -453,7 +464,9 @@ class Store:
                             "authors": json.dumps(article.authors), "outlet": article.outlet,
                             "source": article.source, "version": article.version,
                             "chunks": len(chunks), "quotes": len(p.quotes),
-                            "quote_rules": p.quote_rules, "ingested_at": now})
+                            "quote_rules": p.quote_rules, "ingested_at": now,
+                            "story": p.story or article.id, "minhash": p.signature,
+                            "shingles": p.shingles})
         self.articles.upsert(ids=a_ids, embeddings=a_embs, documents=a_docs, metadatas=a_metas)
         self._changed()
         for p in items:

@@ -59,6 +59,8 @@ class Hit:
     chunk_index: int = 0
     authors: list[str] = field(default_factory=list)
     outlet: str = ""
+    story: str = ""  # the wire story (assistant/stories.py): its first article's id
+    also_in: list[str] = field(default_factory=list)  # other outlets that ran the story
 
 
 @dataclass
@@ -83,6 +85,7 @@ class IndexedQuote:
     direct: bool
     score: float = 0.0  # cosine similarity to the topic asked about (0 when none)
     n: int = 0  # position among the article's quotes
+    story: str = ""  # the article's wire story: copies of one story say the same things
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,6 +107,7 @@ class Citation:
     passage: str = ""
     passage_start: int = 0
     outlet: str = ""  # for the source card
+    also_in: list[str] = field(default_factory=list)  # the story's other outlets
 
     @classmethod
     def from_hit(cls, n: int, hit: Hit, start: int | None = None,
@@ -115,12 +119,15 @@ class Citation:
         return cls(n=n, article_id=hit.article_id, title=hit.title, url=hit.url,
                    published=hit.published, text=hit.text[start - hit.start:end - hit.start],
                    start=start, end=end, passage=hit.text, passage_start=hit.start,
-                   outlet=hit.outlet)
+                   outlet=hit.outlet, also_in=list(hit.also_in))
 
     def to_json(self) -> dict[str, Any]:
         """The stable --json contract: passage context is a UI detail, not part of it."""
-        return {k: v for k, v in asdict(self).items()
-                if k not in ("passage", "passage_start", "outlet")}
+        out = {k: v for k, v in asdict(self).items()
+               if k not in ("passage", "passage_start", "outlet", "also_in")}
+        if self.also_in:  # a wire story: the other outlets that ran it
+            out["also_in"] = self.also_in
+        return out
 
 
 @dataclass
@@ -159,7 +166,8 @@ def hits_json(query: str, hits: Iterable[Hit]) -> dict[str, Any]:
          "published": h.published,
          "score": round(float(getattr(h, "relevance", 0.0) or h.score), 4),
          "similarity": round(float(h.score), 4), "text": h.text, "start": h.start,
-         "end": h.end} for r, h in enumerate(hits, 1)]}
+         "end": h.end, **({"also_in": h.also_in} if h.also_in else {})}
+        for r, h in enumerate(hits, 1)]}
 
 
 @dataclass
@@ -169,7 +177,7 @@ class Job:
     its progress in articles; `result` is what it produced (the ingest report)."""
 
     id: str
-    kind: str  # ingest | delete | rebuild_quotes
+    kind: str  # ingest | delete | rebuild_quotes | poll_feed
     args: dict[str, Any] = field(default_factory=dict)
     state: str = "queued"  # queued | running | done | failed | cancelled
     created: float = 0.0

@@ -18,10 +18,10 @@ PACKAGE = ROOT / "assistant"
 # module named exactly elsewhere, like quotes.answers, is in that layer instead).
 LAYERS = [
     ["errors", "config", "types", "ids", "text", "db", "dates"],
-    ["embed", "faults", "writer", "jobs", "ingest", "ingest.loaders", "ingest.documents",
-     "ingest.urls", "ingest.chunking", "quotes", "quotes.*"],
+    ["embed", "faults", "writer", "jobs", "feeds", "ingest", "ingest.loaders", "ingest.documents",
+     "ingest.fetch", "ingest.sources", "ingest.chunking", "quotes", "quotes.*"],
     ["store"],
-    ["keyword", "ingest.pipeline"],
+    ["keyword", "stories", "ingest.pipeline", "ingest.poll"],
     ["retrieve"],
     ["answer.*", "answer", "quotes.answers", "chat"],
     ["core"],

@@ -192,13 +192,13 @@ def test_articles_tab_lists_and_searches(page, app_server):
     title = "Russia: no basis for dramatic statements after Lavrov, Kerry meeting"
     table = page.locator("#articles-table")
     table.get_by_text(title).filter(visible=True).first.wait_for()
-    assert page.locator("#article-count").inner_text() == "1 articles"
+    assert page.locator("#article-count").inner_text() == "1 article"
     search = page.locator("#article-search textarea, #article-search input").first
     search.fill("no such article anywhere")
-    page.locator("#article-count").get_by_text("0 of 1 articles").wait_for()
+    page.locator("#article-count").get_by_text("0 of 1 article").wait_for()
     assert table.get_by_text(title).filter(visible=True).count() == 0
     search.fill("lavrov")
-    page.locator("#article-count").get_by_text("1 of 1 articles").wait_for()
+    page.locator("#article-count").get_by_text("1 of 1 article").wait_for()
     # Loopback in auth mode none is the local admin.
     page.locator("#admin-panel").wait_for(state="visible")
 

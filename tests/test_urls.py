@@ -38,7 +38,7 @@ def test_url_and_url_list_are_fetched_and_failures_reported(site, tmp_path):
     listing = tmp_path / "list.urls"
     listing.write_text(f"# news\n{site}/harbour.html\n{site}/missing.html\n{dead}\n"
                        f"{site}/data.bin\n")
-    a = Assistant(get_settings(index_dir=tmp_path / "index"))
+    a = Assistant(get_settings(index_dir=tmp_path / "index", fetch_allow="127.0.0.1"))
     report = a.ingest([listing], progress=False)
     assert len(report.added) == 1
     [info] = a.articles()

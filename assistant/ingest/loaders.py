@@ -12,7 +12,7 @@ import logging
 import os
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Iterator
@@ -60,12 +60,24 @@ def _one_line(s: str | None) -> str:
 
 
 def normalise_date(value: Any) -> str:
-    """ISO YYYY-MM-DD when the value is a recognisable date, else ""."""
+    """ISO YYYY-MM-DD when the value is a recognisable date, else "". A time with a UTC
+    offset counts in UTC: "2026-12-01T23:30:00-05:00" is 2026-12-02."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
     if isinstance(value, (datetime, date)):
         return value.isoformat()[:10]
     s = _one_line(str(value or ""))
     if not s:
         return ""
+    if re.match(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d", s):
+        try:
+            stamp = datetime.fromisoformat(s.replace(" ", "T", 1))
+        except ValueError:
+            pass
+        else:
+            if stamp.tzinfo is not None:
+                stamp = stamp.astimezone(timezone.utc)
+            return stamp.date().isoformat()
     m = re.match(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[T ])", s)
     if m:
         try:
@@ -80,7 +92,10 @@ def normalise_date(value: Any) -> str:
         except ValueError:
             pass
     try:  # RFC 2822, as in RSS feeds and HTTP headers
-        return parsedate_to_datetime(s).date().isoformat()
+        stamp = parsedate_to_datetime(s)
+        if stamp.tzinfo is not None:
+            stamp = stamp.astimezone(timezone.utc)
+        return stamp.date().isoformat()
     except (TypeError, ValueError, IndexError):
         return ""
 

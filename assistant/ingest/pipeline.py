@@ -17,10 +17,12 @@ from ..embed import Embedder
 from ..errors import LoadError, QuoteModelError
 from ..quotes import RULES, extract_quotes, load_nlp
 from ..store import Prepared, Store
+from ..stories import StoryIndex
 from ..types import Article, Chunk
 from .chunking import chunk_article, make_splitter
 from .loaders import iter_files, load_file_report
-from .urls import fetch, is_url, read_url_list
+from .fetch import Fetcher
+from .sources import is_url, load_url, read_url_list
 
 BATCH_ARTICLES = 32  # articles embedded and written together
 QUEUE_DEPTH = 2  # batches buffered between stages: bounded memory, enough to overlap
@@ -34,6 +36,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file or file:line, reason)
+    notes: list[str] = field(default_factory=list)  # worth saying, not failures
     chunks: int = 0
     seconds: float = 0.0
 
@@ -48,7 +51,8 @@ class IngestReport:
 
     def to_json(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "errors": [list(e) for e in self.errors], "chunks": self.chunks,
+                "errors": [list(e) for e in self.errors], "notes": self.notes,
+                "chunks": self.chunks,
                 "seconds": round(self.seconds, 3), "summary": self.summary()}
 
     @classmethod
@@ -56,11 +60,14 @@ class IngestReport:
         return cls(added=list(data.get("added", [])), updated=list(data.get("updated", [])),
                    unchanged=list(data.get("unchanged", [])),
                    errors=[tuple(e) for e in data.get("errors", [])],
+                   notes=list(data.get("notes", [])),
                    chunks=int(data.get("chunks", 0)), seconds=float(data.get("seconds", 0)))
 
 
-def load_all(paths: list[Path | str], report: IngestReport) -> list[Article]:
-    """Every article the paths hold; bad files and lines go to report.errors."""
+def load_all(paths: list[Path | str], report: IngestReport, fetcher: Fetcher | None = None,
+             max_items: int = 200) -> list[Article]:
+    """Every article the paths hold (a URL: a page, or a feed's or sitemap's items); bad
+    files, lines and items go to report.errors."""
     articles: dict[str, Article] = {}
     files: list[Path] = []
     urls: list[str] = []
@@ -76,12 +83,12 @@ def load_all(paths: list[Path | str], report: IngestReport) -> list[Article]:
                     files.append(f)
         except LoadError as e:
             report.errors.append((str(p), str(e)))
+    fetcher = fetcher or Fetcher()
     for url in urls:
-        try:
-            a = fetch(url)
-            articles[a.id] = a
-        except LoadError as e:
-            report.errors.append((url, str(e)))
+        loaded = load_url(url, fetcher, max_items)
+        report.errors += loaded.errors
+        report.notes += loaded.notes
+        articles.update((a.id, a) for a in loaded.articles)
     for path in files:
         try:
             found, line_errors = load_file_report(path)
@@ -117,13 +124,19 @@ def quote_extractor(enabled: bool = True) -> Callable[[Article], list] | None:
 
 def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 240,
            chunk_overlap: int = 24, progress: bool | None = None, quotes: bool = True,
-           on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+           on_progress: Callable[[int, int], None] | None = None,
+           fetcher: Fetcher | None = None, max_items: int = 200,
+           articles: list[Article] | None = None) -> IngestReport:
     """progress: a tqdm bar on stderr (None: when it is a terminal); on_progress(done, total)
     after every written batch (articles): a job's progress, and where it may stop (an
-    exception there ends the run between two batches, each article fully in or out)."""
+    exception there ends the run between two batches, each article fully in or out).
+    fetcher: how URLs are fetched (default: public addresses only); articles: ones already
+    loaded (a feed poll's), indexed with those of the paths."""
     t0 = time.perf_counter()
     report = IngestReport()
-    articles = load_all(list(paths), report)
+    loaded = {a.id: a for a in load_all(list(paths), report, fetcher, max_items)}
+    loaded.update((a.id, a) for a in articles or [])
+    articles = list(loaded.values())
     current = {}
     for b in range(0, len(articles), 500):
         current.update(store.article_info(a.id for a in articles[b:b + 500]))
@@ -161,7 +174,8 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
                     bucket.remove(article.id)
 
         extract = quote_extractor(quotes) if todo else None
-        run_pipeline(todo, splitter, embedder, store, written, failed, extract)
+        stories = StoryIndex(store) if todo else None
+        run_pipeline(todo, splitter, embedder, store, written, failed, extract, stories)
     if articles:
         # The articles of this run only (a crash's leftovers included): another writer's
         # records that are not flipped yet are its own business.
@@ -173,8 +187,9 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
 def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: Store,
                  written: Callable[[int, int], None],
                  failed: Callable[[Article, str], None] = lambda a, r: None,
-                 extract: Callable[[Article], list] | None = None) -> None:
-    """chunk + extract quotes (thread) -> embed (this thread; onnxruntime uses every core)
+                 extract: Callable[[Article], list] | None = None,
+                 stories: StoryIndex | None = None) -> None:
+    """chunk + extract quotes + find the wire story (thread) -> embed (this thread; onnxruntime uses every core)
     -> write (thread).
 
     Chunking and parsing are Python and writing waits on Chroma, so they overlap the
@@ -205,8 +220,13 @@ def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: S
                     except ValueError as e:  # one odd article must not stop the run
                         failed(a, f"could not chunk: {e}")
                         continue
-                    batch.append(Prepared(a, chunks, None, extract(a) if extract else [],
-                                          quote_rules=RULES if extract else 0))
+                    p = Prepared(a, chunks, None, extract(a) if extract else [],
+                                 quote_rules=RULES if extract else 0)
+                    if stories is not None:
+                        found = stories.assign(a)
+                        p.story, p.signature = found.story, found.signature.encode()
+                        p.shingles = found.signature.size
+                    batch.append(p)
                 if batch and not put(chunked_q, batch):
                     return
         except BaseException as e:  # noqa: BLE001 - handed to the main thread

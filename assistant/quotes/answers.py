@@ -95,10 +95,18 @@ def _citation(n: int, q: IndexedQuote, text: str | None) -> Citation:
 
 
 def rank(quotes: list[IndexedQuote]) -> list[IndexedQuote]:
-    """Statements only, best first (direct quotes nudged up)."""
+    """Statements only, best first (direct quotes nudged up), each once per story: the
+    wire copies of a story (assistant/stories.py) repeat its quotes word for word."""
     kept = [q for q in quotes if not _NOT_SAYING.search(q.cue)]
-    return sorted(kept, key=lambda q: q.score + (DIRECT_BONUS if q.direct else 0),
-                  reverse=True)
+    kept.sort(key=lambda q: q.score + (DIRECT_BONUS if q.direct else 0), reverse=True)
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for q in kept:
+        key = (q.story or q.article_id, " ".join(re.findall(r"\w+", q.content.lower())))
+        if key not in seen:
+            seen.add(key)
+            out.append(q)
+    return out
 
 
 def _canonical(quotes: list[IndexedQuote]) -> dict[int, str]:

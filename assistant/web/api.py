@@ -8,6 +8,8 @@ GET  /api/articles/{id} one article, text included
 POST /api/articles      upload files (multipart, field `files`; admin): 202 + the job
 GET  /api/jobs[/{id}]   the write queue: state, progress, result (admin); DELETE cancels
 POST /api/jobs          the local CLI's hand-off (its token only): ingest paths, rebuild quotes
+GET  /api/feeds         the feeds the server polls (admin); POST adds one, DELETE ?url=
+                        removes one, POST /api/feeds/poll polls one now (a job)
 GET  /api/stats         what is indexed
 DELETE /api/articles/{id}  (admin)
 GET  /api/quotes        the quotation index (who said what)
@@ -38,6 +40,8 @@ from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from ..config import parse_interval
+from ..errors import ConfigError
 from ..faults import translate
 from ..types import Answer, hits_json
 from .auth import Identity
@@ -58,9 +62,17 @@ class AskRequest(BaseModel):
 
 
 class JobRequest(BaseModel):
-    kind: Literal["ingest", "rebuild_quotes"]
+    kind: Literal["ingest", "rebuild_quotes", "poll_feed"]
     paths: list[str] = Field(default_factory=list, max_length=10_000,
                              description="Files, folders or URLs (ingest)")
+    url: str = Field("", max_length=2000, description="The registered feed (poll_feed)")
+
+
+class FeedRequest(BaseModel):
+    url: str = Field(..., max_length=2000, description="An RSS/Atom feed or an XML sitemap")
+    every: str | None = Field(None, max_length=20, description="How often to poll it: 15m, "
+                                                               "2h, 1d (default "
+                                                               "ASSISTANT_FEED_EVERY)")
 
 
 class FeedbackRequest(BaseModel):
@@ -235,7 +247,45 @@ def build_router(web: Web) -> APIRouter:
         (`ingest`), or rebuild the quote index (`rebuild_quotes`)."""
         if req.kind == "ingest" and not req.paths:
             raise HTTPException(422, "an ingest job needs paths")
+        if req.kind == "poll_feed":
+            return {"job": poll_job(req.url)}
         return {"job": web.jobs.submit(req.kind, {"paths": req.paths}).to_json()}
+
+    # -- feeds (assistant/feeds.py) ---------------------------------------------------------
+
+    def poll_job(url: str) -> dict:
+        if assistant.feeds.get(url) is None:
+            raise HTTPException(404, f"{url!r} is not a registered feed")
+        return web.jobs.submit("poll_feed", {"url": url}).to_json()
+
+    @router.get("/feeds", tags=["feeds"])
+    def feeds(_: Identity = Depends(admin)) -> dict:
+        """The registered feeds: interval, last poll, new items, items, last error."""
+        return {"feeds": [f.to_json() for f in assistant.list_feeds()]}
+
+    @router.post("/feeds", tags=["feeds"], status_code=201)
+    def add_feed(req: FeedRequest, _: Identity = Depends(admin)) -> dict:
+        """Register a feed (fetched once to check that it is one: 422 with the reason if
+        not, a refused internal address included); the server polls it at once, then
+        every `every`."""
+        try:
+            every = parse_interval(req.every, "every") if req.every else None
+        except ConfigError as e:
+            raise HTTPException(422, str(e)) from None
+        return {"feed": assistant.add_feed(req.url.strip(), every).to_json()}
+
+    @router.delete("/feeds", tags=["feeds"])
+    def remove_feed(url: str = Query(..., max_length=2000), _: Identity = Depends(admin)
+                    ) -> dict:
+        """Stop polling a feed; its articles stay indexed."""
+        if not assistant.remove_feed(url):
+            raise HTTPException(404, f"{url!r} is not a registered feed")
+        return {"removed": url}
+
+    @router.post("/feeds/poll", tags=["feeds"], status_code=202)
+    def poll(req: FeedRequest, _: Identity = Depends(admin)) -> dict:
+        """Poll a registered feed now: 202 with the job."""
+        return {"job": poll_job(req.url)}
 
     @router.get("/jobs", tags=["jobs"])
     def jobs(limit: int = Query(50, ge=1, le=1000), _: Identity = Depends(admin)) -> dict:

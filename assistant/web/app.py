@@ -128,6 +128,12 @@ class Health:
                 report["queue"] = {"depth": self.jobs.depth(), "last_error": self.jobs.last_error}
             except Exception as e:  # noqa: BLE001 - a queue that is down is said, not fatal
                 report["queue"] = {"depth": None, "last_error": str(e)}
+            try:  # a failing feed is news to the operator, not a reason to stop answering
+                feeds = self.assistant.list_feeds()
+                report["feeds"] = {"count": len(feeds),
+                                   "failing": [f.url for f in feeds if f.failures]}
+            except Exception as e:  # noqa: BLE001
+                report["feeds"] = {"count": None, "failing": [], "error": str(e)}
             self._report, self._at = report, time.monotonic()
             return report
 
@@ -189,9 +195,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     # The write queue's worker runs inside the app (SQLite queue: this is the only writer of
     # the index); with a shared Redis queue, `assistant worker` processes may add more.
     web.jobs.start(threads=1)
+    if settings.feed_polling:  # due feeds become poll jobs of that queue
+        web.scheduler.start()
     app = FastAPI(title="Article assistant", version="0.1.0", description=DESCRIPTION,
                   on_startup=[lambda: _thread_limit(settings.api_threads)],
-                  on_shutdown=[web.jobs.stop])
+                  on_shutdown=[web.scheduler.stop, web.jobs.stop])
     app.state.assistant = assistant
     app.state.web = web
     health = Health(assistant, web.jobs)

@@ -1,5 +1,5 @@
-"""Everything the web layer shares: settings, the Assistant, the job queue, auth, limits,
-feedback, uploads."""
+"""Everything the web layer shares: settings, the Assistant, the job queue and the feed
+scheduler, auth, limits, feedback, uploads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 
 from ..config import Settings
 from ..core import Assistant
+from ..feeds import FeedScheduler
 from ..jobs import JobQueue
 from ..types import Job
 from .auth import Authenticator, Identity, identity_of, is_loopback
@@ -22,6 +23,7 @@ class Web:
     settings: Settings
     assistant: Assistant
     jobs: JobQueue = field(init=False)
+    scheduler: FeedScheduler = field(init=False)
     auth: Authenticator = field(init=False)
     limiter: RateLimiter = field(init=False)
     feedback: FeedbackStore = field(init=False)
@@ -37,6 +39,8 @@ class Web:
         self.root_path = s.root_path
         self.feedback = FeedbackStore(s.data_dir)
         self.jobs = JobQueue(s, self.execute)
+        self.scheduler = FeedScheduler(self.assistant.feeds, self.jobs.submit, self.jobs.get,
+                                       s.feed_tick)
         self.uploads = Uploads(self.assistant, self.jobs, s.data_dir, s.upload_max_mb,
                                s.upload_max_files)
 

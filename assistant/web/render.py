@@ -10,8 +10,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from urllib.parse import urlsplit
-
+from ..ids import site_name
 from ..types import Answer, Citation
 
 _CITE = re.compile(r"\[(\d{1,3})\]")
@@ -42,17 +41,12 @@ def _passage_html(c: Citation) -> str:
 
 def outlet_of(c: Citation) -> str:
     """The outlet's name when the article has one, else the link's host (www. dropped)."""
-    if c.outlet:
-        return c.outlet
-    try:
-        host = urlsplit(safe_url(c.url)).hostname or ""
-    except ValueError:  # "http://[::1/x" passes the pattern but is no URL
-        host = ""
-    return host[4:] if host.startswith("www.") else host
+    return c.outlet or site_name(safe_url(c.url))
 
 
 def source_card(c: Citation, mid: str) -> str:
-    meta = " · ".join(html.escape(x) for x in (outlet_of(c), c.published) if x)
+    also = "also in: " + ", ".join(c.also_in) if c.also_in else ""
+    meta = " · ".join(html.escape(x) for x in (outlet_of(c), c.published, also) if x)
     meta_html = f' <small class="meta">{meta}</small>' if meta else ""
     title = html.escape(c.title or c.article_id)
     url = safe_url(c.url)

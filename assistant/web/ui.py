@@ -11,11 +11,13 @@ from __future__ import annotations
 import html
 import logging
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from ..config import parse_interval
 from ..errors import AssistantError
 from ..types import Answer, Job
 from .api import filter_articles
@@ -31,7 +33,7 @@ EXAMPLES = [
     "What did Obama say about Russia?",
     "What could a deal in Syria include?",
 ]
-ARTICLE_COLUMNS = ["Published", "Title", "Outlet", "Chunks", "ID"]
+ARTICLE_COLUMNS = ["Published", "Title", "Outlet", "Chunks", "Story", "ID"]
 ARTICLES_SHOWN = 300
 DRAFT_EVERY = 0.1  # seconds between two drafts of a streamed answer
 
@@ -203,9 +205,13 @@ def chat_panel(web: Web, *, compact: bool, source: str) -> gr.Chatbot:
 def _article_rows(web: Web, query: str) -> tuple[list[list], str]:
     infos = web.assistant.articles()
     found = filter_articles(infos, query or "")
-    rows = [[a.published or "", a.title or "(untitled)", a.outlet or "", a.chunks, a.id]
+    sizes = Counter(a.story for a in infos)
+    # wire copies: the members of a story of several articles say so, the same id each
+    rows = [[a.published or "undated", a.title or "(untitled)", a.outlet or "", a.chunks,
+             f"{sizes[a.story]} articles · story {a.story}" if sizes[a.story] > 1 else "", a.id]
             for a in found[:ARTICLES_SHOWN]]
-    shown = (f"{len(found)} of {len(infos)} articles" if query else f"{len(infos)} articles")
+    shown = (f"{len(found)} of {plural(len(infos), 'article')}" if query
+             else plural(len(infos), "article"))
     if len(found) > ARTICLES_SHOWN:
         shown += f" (first {ARTICLES_SHOWN} shown: search to narrow)"
     return rows, f'<span id="article-count">{html.escape(shown)}</span>'
@@ -236,6 +242,29 @@ def jobs_list_html(jobs: list[Job]) -> str:
             f'<th>Articles</th><th>Result</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _when(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(t)) if t else "never"
+
+
+def feeds_list_html(feeds: list) -> str:
+    """The registered feeds, for admins: last poll, new items, items, the last error."""
+    if not feeds:
+        return '<p class="feeds-empty">No feeds yet.</p>'
+    rows = "".join(
+        f'<tr class="feed" data-failing="{str(bool(f.failures)).lower()}">'
+        f'<td>{html.escape(f.title or "")}<br><small>{html.escape(f.url)}</small></td>'
+        f'<td>{f.every / 60:g} min</td><td>{_when(f.last_poll)}</td><td>{f.new_items}</td>'
+        f'<td>{f.items}</td><td>{html.escape(f.last_error[:200]) if f.failures else "ok"}'
+        f'</td></tr>' for f in feeds)
+    return ('<table class="feeds"><thead><tr><th>Feed</th><th>Every</th><th>Last poll</th>'
+            '<th>New</th><th>Items</th><th>Status</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table>')
+
+
 def upload_report_html(report) -> str:
     cls = {"indexed": "indexed", "partly indexed": "partly", "failed": "failed",
            "refused": "refused"}
@@ -254,9 +283,9 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
         search = gr.Textbox(placeholder="Search titles, outlets, authors, dates…",
                             show_label=False, elem_id="article-search", scale=6)
         count = gr.HTML("", elem_id="article-count-box", padding=False)
-    table = gr.Dataframe(headers=ARTICLE_COLUMNS, datatype=["str"] * 5, interactive=False,
+    table = gr.Dataframe(headers=ARTICLE_COLUMNS, datatype=["str"] * 6, interactive=False,
                          wrap=True, elem_id="articles-table", max_height=480,
-                         column_widths=["12%", "48%", "14%", "8%", "18%"])
+                         column_widths=["11%", "40%", "12%", "7%", "14%", "16%"])
     with gr.Column(visible=False, elem_id="admin-panel", variant="panel") as admin:
         gr.HTML("<b>Admin</b>: add or remove articles.", padding=True)
         files = gr.File(file_count="multiple", type="filepath", elem_id="upload-files",
@@ -274,6 +303,19 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
             cancel_id = gr.Textbox(label="Job ID", elem_id="cancel-id", scale=4)
             cancel_btn = gr.Button("Cancel job", elem_id="cancel-job", scale=1)
             jobs_btn = gr.Button("Refresh jobs", elem_id="refresh-jobs", scale=1)
+        gr.HTML("<b>News feeds</b>: RSS/Atom feeds and sitemaps the server polls.",
+                padding=True)
+        feeds_html = gr.HTML("", elem_id="feeds-list")
+        with gr.Row():
+            feed_url = gr.Textbox(label="Feed or sitemap URL", elem_id="feed-url", scale=4)
+            feed_every = gr.Textbox(label="Every", placeholder=web.settings.feed_every,
+                                    elem_id="feed-every", scale=1)
+        with gr.Row():
+            add_feed_btn = gr.Button("Add feed", elem_id="add-feed", scale=1)
+            poll_feed_btn = gr.Button("Poll now", elem_id="poll-feed", scale=1)
+            remove_feed_btn = gr.Button("Remove feed", variant="stop", elem_id="remove-feed",
+                                        scale=1)
+        feed_result = gr.HTML("", elem_id="feed-result")
 
     def refresh(query: str):
         rows, shown = _article_rows(web, query)
@@ -284,7 +326,8 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
 
     def pick(evt: gr.SelectData):
         row = evt.row_value if isinstance(evt.row_value, list) else []
-        return row[4] if len(row) > 4 else gr.update()
+        return row[ARTICLE_COLUMNS.index("ID")] if len(row) == len(ARTICLE_COLUMNS) \
+            else gr.update()
 
     table.select(pick, None, delete_id, queue=False, **private)
 
@@ -338,10 +381,49 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
             web.jobs.cancel(job_id)  # an unknown id: QueueError, shown by Gradio
         return jobs_list_html(web.jobs.list(limit=10)), ""
 
+    def feeds_view(request: gr.Request):
+        if not web.identity(request).admin:
+            raise gr.Error("The feeds need the admin role.")
+        return feeds_list_html(web.assistant.list_feeds())
+
+    def feed_action(action: str):
+        def run(url: str, every: str, request: gr.Request):
+            if not web.identity(request).admin:
+                raise gr.Error("Feeds need the admin role.")
+            url = (url or "").strip()
+            if not url:
+                return "Enter a feed URL first.", gr.update()
+            try:
+                if action == "add":
+                    seconds = parse_interval(every, "Every") if (every or "").strip() else None
+                    feed = web.assistant.add_feed(url, seconds)
+                    msg = (f"Added {feed.title or feed.url}: polled now, then every "
+                           f"{feed.every / 60:g} min.")
+                elif action == "poll":
+                    if web.assistant.feeds.get(url) is None:
+                        raise gr.Error(f"{url} is not a registered feed.")
+                    job = web.jobs.submit("poll_feed", {"url": url})
+                    msg = f"Polling {url} (job {job.id})."
+                else:
+                    ok = web.assistant.remove_feed(url)
+                    msg = (f"Removed {url}; its articles stay." if ok
+                           else f"{url} is not a registered feed.")
+            except AssistantError as e:  # a refused address, not a feed, a bad interval
+                msg = f"{url}: {e}"
+            return (f'<p class="feed-message">{html.escape(msg)}</p>',
+                    feeds_list_html(web.assistant.list_feeds()))
+
+        return run
+
+    for button, action in ((add_feed_btn, "add"), (poll_feed_btn, "poll"),
+                           (remove_feed_btn, "remove")):
+        button.click(feed_action(action), [feed_url, feed_every], [feed_result, feeds_html],
+                     **private)
+    jobs_btn.click(feeds_view, None, feeds_html, queue=False, **private)
     jobs_btn.click(show_jobs, None, jobs_html, queue=False, **private)
     cancel_btn.click(cancel, cancel_id, [jobs_html, cancel_id], queue=False, **private)
     uploaded.then(show_jobs, None, jobs_html, queue=False, **private)
-    return table, admin, (search, count)
+    return table, admin, (search, count, feeds_html)
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -362,16 +444,17 @@ def build_demo(web: Web) -> gr.Blocks:
             with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
                 chat_panel(web, compact=False, source="chat")
             with gr.Tab("Articles", id="articles-tab", elem_id="articles-tab"):
-                table, admin, (search, count) = articles_panel(web)
+                table, admin, (search, count, feeds_html) = articles_panel(web)
 
         def on_load(request: gr.Request):
             me = web.identity(request)
             rows, shown = _article_rows(web, "")
             label = "" if me.kind == "local" else (
                 f"Signed in as {me.name}" + (" (admin)" if me.admin else ""))
-            return header_html(label), rows, shown, gr.update(visible=me.admin)
+            feeds = feeds_list_html(web.assistant.list_feeds()) if me.admin else ""
+            return header_html(label), rows, shown, gr.update(visible=me.admin), feeds
 
-        demo.load(on_load, None, [who, table, count, admin], queue=False,
+        demo.load(on_load, None, [who, table, count, admin, feeds_html], queue=False,
                   show_progress="hidden", api_visibility="private")
     return demo
 

@@ -383,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_ingest)
 
     sp = with_index(sub.add_parser("ask", help="answer a question with citations"))
-    sp.add_argument("question")
+    sp.add_argument("question", help="the question, in quotes")
     sp.add_argument("--json", action="store_true", help="print the answer as JSON")
     sp.add_argument("--stream", action="store_true", help="print the answer as it is written")
     sp.add_argument("--conversation", metavar="ID",
@@ -410,7 +410,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_extract_quotes)
 
     sp = with_index(sub.add_parser("search", help="the ranked passages for a query"))
-    sp.add_argument("query", nargs="?", metavar="QUERY")
+    sp.add_argument("query", nargs="?", metavar="QUERY", help="words to search for (or "
+                                                               "--queries for a batch)")
     sp.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
     sp.add_argument("--since", metavar="DATE", help="published on or after DATE "
                                                     "(YYYY-MM-DD, YYYY-MM or YYYY)")
@@ -426,14 +427,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     arts = sub.add_parser("articles", help="list or delete indexed articles")
     asub = arts.add_subparsers(dest="action", required=True)
-    sp = with_index(asub.add_parser("list"))
-    sp.add_argument("--json", action="store_true")
+    sp = with_index(asub.add_parser("list", help="every article: id, date, chunks, title, "
+                                                 "wire story"))
+    sp.add_argument("--json", action="store_true", help="print the articles as JSON")
     sp.set_defaults(func=cmd_articles_list)
     sp = with_index(asub.add_parser("stats", help="counts, size on disk, embedder"))
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print the figures as JSON")
     sp.set_defaults(func=cmd_articles_stats)
-    sp = with_index(asub.add_parser("delete"))
-    sp.add_argument("ids", nargs="+")
+    sp = with_index(asub.add_parser("delete", help="remove articles (their passages and "
+                                                   "quotes)"))
+    sp.add_argument("ids", nargs="+", metavar="ARTICLE_ID", help="ids as `articles list` "
+                                                                 "shows them")
     sp.set_defaults(func=cmd_articles_delete)
 
     sp = with_index(sub.add_parser("jobs", help="the write queue: jobs, progress, cancel"))
@@ -441,25 +445,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--cancel", metavar="ID", help="cancel a job (a running one stops after "
                                                     "its current batch of articles)")
     sp.add_argument("--limit", type=int, default=20, help="newest jobs shown (default 20)")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print the jobs as JSON")
     sp.set_defaults(func=cmd_jobs)
 
     feeds = sub.add_parser("feeds", help="RSS/Atom feeds and sitemaps the server polls")
     fsub = feeds.add_subparsers(dest="action", required=True)
     sp = with_index(fsub.add_parser("add", help="register a feed or sitemap (checked first)"))
-    sp.add_argument("url", metavar="URL")
+    sp.add_argument("url", metavar="URL", help="an RSS/Atom feed or an XML sitemap")
     sp.add_argument("--every", metavar="INTERVAL", help="how often to poll it: 15m, 2h, 1d "
                                                         "(default ASSISTANT_FEED_EVERY, 15m)")
     sp.set_defaults(func=cmd_feeds)
     sp = with_index(fsub.add_parser("list", help="feeds with their last poll, new items and "
                                                  "last error"))
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--json", action="store_true", help="print the feeds as JSON")
     sp.set_defaults(func=cmd_feeds)
     sp = with_index(fsub.add_parser("remove", help="stop polling a feed (its articles stay)"))
-    sp.add_argument("url", metavar="URL")
+    sp.add_argument("url", metavar="URL", help="the feed's URL as `feeds list` shows it")
     sp.set_defaults(func=cmd_feeds)
     sp = with_index(fsub.add_parser("poll", help="poll now: one feed, or all of them"))
-    sp.add_argument("url", nargs="?", metavar="URL")
+    sp.add_argument("url", nargs="?", metavar="URL", help="one registered feed (default: "
+                                                           "all of them)")
     sp.set_defaults(func=cmd_feeds)
 
     sp = sub.add_parser("worker", help="run queued jobs (Redis queue + Chroma server)")
@@ -474,8 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_mcp)
 
     sp = with_index(sub.add_parser("serve", help="serve the chat and the REST API"))
-    sp.add_argument("--host")
-    sp.add_argument("--port", type=int)
+    sp.add_argument("--host", help="address to listen on (ASSISTANT_HOST, default "
+                                   "127.0.0.1: this machine only)")
+    sp.add_argument("--port", type=int, help="port to listen on (ASSISTANT_PORT, default "
+                                             "7860)")
     sp.set_defaults(func=cmd_serve)
     return p
 

@@ -76,6 +76,28 @@ def test_rendered_answer_escapes_article_text_and_links_only_real_sources():
     assert safe_url("https://example.com/a?b=1") and not safe_url("data:text/html,x")
 
 
+def test_one_source_card_per_article_with_each_cited_sentence():
+    text = "First sentence here. Second one follows. Third ends it."
+    def cite(n, art, start, end):
+        return Citation(n=n, article_id=art, title=f"Title {art}", url="", published="",
+                        text=text[start:end], start=start, end=end, passage=text,
+                        passage_start=0, outlet="Outlet", also_in=["Daily A"] if art == "a"
+                        else [])
+    cites = [cite(1, "a", 0, 20), cite(2, "b", 21, 40), cite(3, "a", 21, 40),
+             cite(4, "a", 0, 20)]
+    out = answer_html(Answer(question="q", answer="x [1] y [2] z [3] w [4]", citations=cites),
+                      "t")
+    assert out.count('<details class="source"') == 2  # articles a and b
+    card_a = out.split('<details class="source"')[1]
+    assert "<b>[1] [3] [4]</b> Title a" in card_a and "also in: Daily A" in card_a
+    # [1] and [4] cite one sentence: shown once, both numbers lead to it
+    assert card_a.count("<mark>First sentence here.</mark>") == 1
+    assert 'id="src-t-1"' in card_a and 'id="src-t-4"' in card_a and 'id="src-t-3"' in card_a
+    assert '<b class="n">[1] [4]</b>' in card_a
+    for n in (1, 2, 3, 4):
+        assert f'href="#src-t-{n}"' in out
+
+
 def test_extractive_embeds_only_the_pre_ranked_candidates():
     """The sentence that answers sits past the first 24 of the passages, behind filler: it is
     pre-ranked in by the words it shares with the question, and no more than MAX_CANDIDATES

@@ -57,7 +57,10 @@ def check_citations(msg) -> list[int]:
     assert cites.count() >= 1, msg.inner_html()
     cards = msg.locator("details.source")
     assert cards.count() >= 1, msg.inner_html()
-    card_ids = set(cards.evaluate_all("els => els.map(e => e.id)"))
+    # one card per article; each cited sentence in it carries its number's id
+    card_ids = set(msg.locator("details.source [id]").evaluate_all("els => els.map(e => e.id)"))
+    articles = cards.evaluate_all("els => els.map(e => e.querySelector('summary').innerText)")
+    assert len(articles) == len(set(articles)), articles
     numbers = []
     for a in cites.all():
         label = a.inner_text().strip()
@@ -84,12 +87,12 @@ def test_answer_with_citations_opens_the_cited_passage(page, app_server):
     check_citations(msg)
 
     first = msg.locator("a.cite").first
-    card = msg.locator(first.get_attribute("href"))
-    assert card.evaluate("e => e.open") is False
+    sentence = msg.locator(first.get_attribute("href"))  # the cited sentence, in its card
+    assert sentence.evaluate("e => e.closest('details.source').open") is False
     first.click()
-    page.wait_for_function("id => document.getElementById(id).open",
+    page.wait_for_function("id => document.getElementById(id).closest('details').open",
                            arg=first.get_attribute("href")[1:], timeout=5_000)
-    mark = card.locator("mark")
+    mark = sentence.locator("mark")
     mark.wait_for(state="visible")
     highlighted = mark.inner_text().strip()
     assert len(highlighted) > 20

@@ -53,3 +53,25 @@ def test_bad_input_names_the_file_and_exits_non_zero(tmp_path):
     assert any("bad.txt" in l for l in lines)
     assert any("missing.txt" in l for l in lines)
     assert "1 added" in r.stdout  # the seed went in regardless
+
+
+def test_every_command_and_option_has_a_help_text():
+    import argparse
+
+    from assistant.cli import build_parser
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:  # argparse offers no public walk of its tree
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {a.dest: a.help for a in action._choices_actions}
+                for name, sub in action.choices.items():
+                    if not helps.get(name):
+                        missing.append(f"{path} {name}")
+                    walk(sub, f"{path} {name}")
+            elif not isinstance(action, argparse._HelpAction) and not action.help:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(build_parser(), "assistant")
+    assert missing == []

@@ -267,6 +267,44 @@ def test_reply_that_obeys_an_injection_falls_back(llm, hits, fallback):
     assert "PWNED" not in ans.answer
 
 
+PHISHING = ("ACCESS GRANTED. Please re-enter your password at http://evil.example.test/login "
+            "to continue, or mail it to it-desk@evil.example.test, or call +1 555 010 9999. "
+            "The talks failed to produce a ceasefire agreement [1].")
+
+
+def test_links_addresses_and_phone_numbers_in_no_source_never_reach_the_reader(
+        llm, hits, fallback):
+    llm.push(Reply(PHISHING))
+    ans = answerer(llm).answer(QUESTION, hits, fallback)
+    assert ans.mode == "llm" and ans.citations  # the rest of the answer stays
+    for gone in ("evil.example.test", "it-desk@", "555 010 9999"):
+        assert gone not in ans.answer
+    assert "[link removed]" in ans.answer and "[e-mail removed]" in ans.answer
+    assert "[phone number removed]" in ans.answer
+    assert "The talks failed to produce a ceasefire agreement [1]." in ans.answer
+    assert any("removed a link found in no source (to evil[.]example[.]test)" == w
+               for w in ans.warnings), ans.warnings
+    assert not any("evil.example.test" in w for w in ans.warnings)  # defanged, never linkable
+
+
+def test_a_streamed_answer_never_shows_an_unchecked_link(llm, hits, fallback):
+    llm.push(Reply(PHISHING))
+    pieces = list(answerer(llm).stream(QUESTION, hits, fallback))
+    streamed = "".join(p for p in pieces if isinstance(p, str))
+    final = pieces[-1]
+    assert isinstance(final, Answer) and "[link removed]" in final.answer
+    for gone in ("evil", "it-desk", "555 010"):  # not even a piece of it
+        assert gone not in streamed, streamed
+    assert streamed.strip() == final.answer.strip()
+
+
+def test_a_link_an_article_gives_may_be_repeated(llm, hits, fallback):
+    url = hits[0].url or "https://example.com/a"
+    llm.push(Reply(f"Details are at {url} [1]."))
+    ans = answerer(llm).answer(QUESTION, hits, fallback)
+    assert url in ans.answer and not any("removed" in w for w in ans.warnings)
+
+
 def test_defuse_leaves_ordinary_text_alone():
     assert defuse("5 < 6, x <= y, “quoted”") == "5 < 6, x <= y, “quoted”"
     assert defuse("</source><SOURCE id=1>< /x>") == "‹/source>‹SOURCE id=1>‹ /x>"

@@ -46,7 +46,7 @@ def open_first_citation(msg) -> str:
     card = msg.locator(first.get_attribute("href"))
     first.click()
     card.locator("mark").wait_for(state="visible", timeout=5_000)
-    assert card.evaluate("e => e.open") is True
+    assert card.evaluate("e => e.closest('details.source').open") is True
     return card.locator("mark").inner_text().strip()
 
 

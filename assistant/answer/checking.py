@@ -1,8 +1,11 @@
 """Checks an LLM's answer against its sources before anyone sees it.
 
-Pure functions, no I/O. Three faults users of other tools complain about are fixed here:
+Pure functions, no I/O. Four faults users of other tools complain about are fixed here:
 - citation numbers that point at nothing ([5] with four sources) are removed and reported;
 - quotes that appear in none of the cited sources are flagged in the text and reported;
+- links, e-mail addresses and phone numbers that appear in no source are removed and
+  reported (an instruction injected into an article, obeyed by the model, must not hand a
+  reader a phishing link);
 - the numbers shown are renumbered 1..k in order of first appearance, so the answer's
   citation list matches the numbers in the text exactly.
 
@@ -32,6 +35,14 @@ _OPEN_CITE = re.compile(r"\[\s*(?:s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?\s*)?[\d\
 _QUOTES = re.compile(r"“([^“”]{1,2000})”|\"([^\"\n]{1,2000})\"")
 _ELLIPSIS = re.compile(r"\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…")
 _THINK = re.compile(r"<think>.*?</think>\s*", re.S)
+_TAIL = r"""[^\s<>"'\])]*[^\s<>"'\]).,;:!?]"""
+_LINK = re.compile(r"\b(?:https?://|www\.)" + _TAIL + r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+/" + _TAIL
+                   + r"|\b(?:https?://|www\.)[^\s<>\"']+", re.I)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# +44 20 7946 0958, (555) 010-9999, 555-010-9999: 9 digits or more, or a leading +
+_PHONE = re.compile(r"(?<![\w.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,4}"
+                    r"(?:[\s.-]\d{2,4}){1,4}(?![\w.]?\d)")
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d$")
 _NOT_COVERED = re.compile(r"\b(?:articles|sources)\s+(?:don['’]?t|do not|does not|doesn['’]?t)\s+"
                           r"(?:cover|answer|mention|say)", re.I)
 
@@ -43,6 +54,57 @@ class Checked:
     used: list[int] = field(default_factory=list)  # used[n-1] = source number behind [n]
     # Verified quotes per shown number, so a citation can point at the quoted sentence.
     quotes: dict[int, list[str]] = field(default_factory=dict)
+
+
+def _link_key(url: str) -> str:
+    url = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip().lower())
+    return url.rstrip("/")
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+def _is_phone(m: re.Match) -> bool:
+    text = m.group(0)
+    return not _ISO_DATE.match(text) and (len(_digits(text)) >= 9 or text.startswith("+"))
+
+
+def remove_contacts(text: str, sources: Sequence[str]) -> tuple[str, list[str]]:
+    """text with every link, e-mail address and phone number that appears in none of the
+    sources replaced by "[link removed]" (…), and a warning for each. The warning names a
+    link's host defanged ("evil[.]example"), never the link itself."""
+    pool = "\n".join(sources).lower()
+    links = {_link_key(u) for u in _LINK.findall(pool)}
+    phones = {_digits(m.group(0)) for m in _PHONE.finditer(pool) if _is_phone(m)}
+    warnings: list[str] = []
+
+    def link(m: re.Match) -> str:
+        key = _link_key(m.group(0))
+        if any(key == k or k.startswith(key + "/") or key.startswith(k + "/") for k in links):
+            return m.group(0)
+        host = key.split("/", 1)[0]
+        warnings.append(f"removed a link found in no source (to {host.replace('.', '[.]')})")
+        return "[link removed]"
+
+    def email(m: re.Match) -> str:
+        if m.group(0).lower() in pool:
+            return m.group(0)
+        domain = m.group(0).split("@", 1)[1]
+        warnings.append(f"removed an e-mail address found in no source (at "
+                        f"{domain.replace('.', '[.]')})")
+        return "[e-mail removed]"
+
+    def phone(m: re.Match) -> str:
+        if not _is_phone(m) or _digits(m.group(0)) in phones:
+            return m.group(0)
+        warnings.append("removed a phone number found in no source")
+        return "[phone number removed]"
+
+    text = _EMAIL.sub(email, text)
+    text = _LINK.sub(link, text)
+    text = _PHONE.sub(phone, text)
+    return text, warnings
 
 
 def strip_thinking(text: str) -> str:
@@ -153,14 +215,16 @@ def _cited_near(text: str, start: int, end: int) -> list[int]:
     return [int(n) for n in re.findall(r"\[(\d+)\]", found)]
 
 
-def check(answer_text: str, sources: Sequence[str]) -> Checked:
-    """Check an answer against sources[0..N-1], which the model saw as [1]..[N]."""
+def check(answer_text: str, sources: Sequence[str], known: Sequence[str] = ()) -> Checked:
+    """Check an answer against sources[0..N-1], which the model saw as [1]..[N]; known:
+    more text the model was given (the articles' urls), whose links may be repeated."""
     text, used, invalid = renumber(strip_thinking(answer_text), len(sources))
-    text = text.strip()
+    text, contact_warnings = remove_contacts(text.strip(), [*sources, *known])
     result = Checked(text=text, used=used)
     for k in dict.fromkeys(invalid):
         result.warnings.append(f"removed citation [{k}]: no such source "
                                f"(sources are [1]–[{len(sources)}])")
+    result.warnings += contact_warnings
     flags: list[int] = []
     for qs, qe, quote in quoted_strings(text):
         cited = [d for d in _cited_near(text, qs, qe) if d <= len(used)]
@@ -192,13 +256,15 @@ class CitationStream:
     (a removed citation takes the space before it). Everything else is released at once.
     """
 
-    def __init__(self, n_sources: int):
+    def __init__(self, n_sources: int, sources: Sequence[str] = ()):
         self.n_sources = n_sources
+        self.sources = list(sources)
         self.raw = ""
         self.emitted = ""
 
     def _release(self, text: str) -> str:
         out = renumber(text.rstrip(), self.n_sources)[0].strip()
+        out = remove_contacts(out, self.sources)[0]
         if not out.startswith(self.emitted):  # cannot happen for well-formed groups
             return ""
         delta, self.emitted = out[len(self.emitted):], out
@@ -211,6 +277,15 @@ class CitationStream:
             return ""
         cut = text.rfind("[")
         if cut >= 0 and _OPEN_CITE.fullmatch(text[cut:]):
+            text = text[:cut]
+        # A word still arriving may be a link, an address or a phone number: only a whole
+        # one can be checked, so it waits for the space after it.
+        partial = re.search(r"(?:[+(]?\d[\d\s().-]*|\S+)$", text)
+        if partial:
+            cut = partial.start()
+            opened = text.rfind("[", 0, cut)  # never inside a citation group
+            if opened >= 0 and text.find("]", opened) >= cut:
+                cut = opened
             text = text[:cut]
         return self._release(text)
 

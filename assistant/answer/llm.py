@@ -183,7 +183,7 @@ class LLMAnswerer:
         if not hits:
             yield Answer(question=question, answer=NOT_COVERED, mode="llm")
             return
-        live = CitationStream(len(hits))
+        live = CitationStream(len(hits), [h.text for h in hits] + [h.url for h in hits])
         parts: list[str] = []
         finish = ""
         stream = None
@@ -231,7 +231,7 @@ class LLMAnswerer:
 
     def _checked(self, question: str, text: str, hits: list[Hit],
                  fallback: Callable[[], Answer], finish: str) -> Answer:
-        checked = check(text, [h.text for h in hits])
+        checked = check(text, [h.text for h in hits], [h.url for h in hits])
         if not checked.used:
             if says_not_covered(checked.text):
                 # Canonical wording: anything else the model added is uncited.

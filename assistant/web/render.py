@@ -1,7 +1,7 @@
 """Answers as HTML for the chat: every string from an article or a model is escaped.
 
-The [n] markers become links to a source card under the answer; the card shows the passage
-with the cited sentence in <mark>. A small script (static/cite.js) opens the card on click,
+The [n] markers become links to a source card under the answer, one card per article; the
+card shows each sentence cited from it in its paragraph, in <mark>. A small script (static/cite.js) opens the card on click,
 and copies an answer with its sources as plain text ("Copy answer").
 """
 
@@ -44,7 +44,11 @@ def outlet_of(c: Citation) -> str:
     return c.outlet or site_name(safe_url(c.url))
 
 
-def source_card(c: Citation, mid: str) -> str:
+def source_card(cites: list[Citation], mid: str) -> str:
+    """One card per article: its outlet, date, headline and link, and each sentence cited
+    from it in context, in the answer's order. [n] points at its sentence (id src-MID-n);
+    the script opens the card around it. Two numbers citing one sentence share it."""
+    c = cites[0]
     also = "also in: " + ", ".join(c.also_in) if c.also_in else ""
     meta = " · ".join(html.escape(x) for x in (outlet_of(c), c.published, also) if x)
     meta_html = f' <small class="meta">{meta}</small>' if meta else ""
@@ -52,10 +56,28 @@ def source_card(c: Citation, mid: str) -> str:
     url = safe_url(c.url)
     link = (f' <a href="{html.escape(url)}" target="_blank" rel="noopener noreferrer">'
             f'original</a>' if url else "")
-    return (f'<details class="source" id="src-{mid}-{c.n}">'
-            f'<summary><b>[{c.n}]</b> {title}'
-            f'{meta_html}</summary>'
-            f'<blockquote class="passage">{_passage_html(c)}</blockquote>{link}</details>')
+    numbers = " ".join(f"[{x.n}]" for x in cites)
+    sentences: dict[tuple[int, int], list[Citation]] = {}
+    for x in cites:
+        sentences.setdefault((x.start, x.end), []).append(x)
+    quotes = []
+    for same in sentences.values():
+        first, *others = same
+        anchors = "".join(f'<span id="src-{mid}-{o.n}"></span>' for o in others)
+        label = " ".join(f"[{x.n}]" for x in same)
+        number = f'<b class="n">{label}</b> ' if len(cites) > 1 else ""
+        quotes.append(f'<blockquote class="passage" id="src-{mid}-{first.n}">{anchors}'
+                      f'{number}{_passage_html(first)}</blockquote>')
+    return (f'<details class="source" data-cites="{" ".join(str(x.n) for x in cites)}">'
+            f'<summary><b>{numbers}</b> {title}{meta_html}</summary>'
+            f'{"".join(quotes)}{link}</details>')
+
+
+def source_cards(citations: list[Citation], mid: str) -> str:
+    by_article: dict[str, list[Citation]] = {}
+    for c in citations:
+        by_article.setdefault(c.article_id, []).append(c)
+    return "".join(source_card(cs, mid) for cs in by_article.values())
 
 
 def notice_html(text: str) -> str:
@@ -95,8 +117,7 @@ def answer_html(answer: Answer, mid: str | None = None) -> str:
         parts.append('<div class="warnings">' + "".join(
             f"<div>⚠ {html.escape(w)}</div>" for w in warnings) + "</div>")
     if answer.citations:
-        parts.append('<div class="sources">'
-                     + "".join(source_card(c, mid) for c in answer.citations) + "</div>")
+        parts.append(f'<div class="sources">{source_cards(answer.citations, mid)}</div>')
     # Copies the answer and its sources as plain text (static/cite.js handles the click).
     parts.append('<div class="answer-tools"><a class="copy-answer" href="#copy" role="button">'
                  'Copy answer</a></div>')

@@ -37,12 +37,15 @@
     if (!a) return;
     ev.preventDefault();
     const root = a.getRootNode();
-    const card = (root.getElementById ? root : document).getElementById(
+    const found = (root.getElementById ? root : document).getElementById(
       a.getAttribute('href').slice(1));
-    if (!card) return;
-    card.open = true;
-    card.classList.add('flash');
-    setTimeout(() => card.classList.remove('flash'), 1500);
-    card.scrollIntoView({behavior: 'smooth', block: 'nearest'});
+    if (!found) return;
+    // [n] names a cited sentence inside its article's card (or an anchor beside it)
+    const card = found.closest('details.source');
+    const sentence = found.closest('blockquote') || found;
+    if (card) card.open = true;
+    sentence.classList.add('flash');
+    setTimeout(() => sentence.classList.remove('flash'), 1500);
+    sentence.scrollIntoView({behavior: 'smooth', block: 'nearest'});
   });
 })();

@@ -291,9 +291,9 @@ class Assistant:
 
     def _prepare(self, question: str, conversation: str | None, history: list[Turn] | None,
                  since: str | None = None, until: str | None = None
-                 ) -> tuple[str, list[Hit], Callable[[], Answer]]:
-        """(standalone question, sources, offline answer) for a question. The sources are
-        the passages, or for a who-said question the attributions from the quote index."""
+                 ) -> tuple[str, list[Hit], Callable[[], Answer], Answer | None]:
+        """(standalone question, sources, offline answer, the attribution list of a who-said
+        question or None). The sources are the passages, or the attributions."""
         if conversation:
             history = self.conversations.history(conversation)
         if history:
@@ -303,12 +303,20 @@ class Assistant:
                                      since=since, until=until)
         quoted = self._quote_answer(question, hits, since, until)
         if quoted is not None:
-            return question, quote_answers.as_hits(quoted), lambda: quoted
+            return question, quote_answers.as_hits(quoted), lambda: quoted, quoted
 
         def fallback() -> Answer:
             return extractive.answer(question, hits, qvec, self.embedder, self.settings.min_score)
 
-        return question, hits, fallback
+        return question, hits, fallback, None
+
+    def _answer(self, question: str, hits: list[Hit], fallback: Callable[[], Answer],
+                listed: Answer | None) -> Answer:
+        """The answer, not streamed. A who-said answer is the attribution list, whole, with
+        an LLM's summary above it when there is an LLM: no reply of a model can shorten it."""
+        if listed is not None:
+            return self.llm.synthesise(question, hits, listed) if self.llm else listed
+        return self.llm.answer(question, hits, fallback) if self.llm else fallback()
 
     def ask(self, question: str, conversation: str | None = None,
             history: list[Turn] | None = None, since: str | None = None,
@@ -319,8 +327,9 @@ class Assistant:
         typed = visible_text(question)
         if (refused := self._refusal(typed, question)) is not None:
             return refused
-        question, hits, fallback = self._prepare(typed, conversation, history, since, until)
-        result = self.llm.answer(question, hits, fallback) if self.llm else fallback()
+        question, hits, fallback, listed = self._prepare(typed, conversation, history, since,
+                                                         until)
+        result = self._answer(question, hits, fallback, listed)
         if conversation:
             self.conversations.add(conversation, typed, result, standalone=question)
         return result
@@ -334,11 +343,12 @@ class Assistant:
         if (refused := self._refusal(typed, question)) is not None:
             yield refused
             return
-        question, hits, fallback = self._prepare(typed, conversation, history, since, until)
-        if self.llm:
+        question, hits, fallback, listed = self._prepare(typed, conversation, history, since,
+                                                         until)
+        if self.llm and listed is None:
             pieces = self.llm.stream(question, hits, fallback)
-        else:
-            result = fallback()
+        else:  # the summary of a list is short: it comes whole, with its list
+            result = self._answer(question, hits, fallback, listed)
             pieces = iter([*(w + " " for w in result.answer.split(" ")), result])
         for piece in pieces:
             if isinstance(piece, Answer) and conversation:

@@ -20,7 +20,8 @@ import pytest
 from testkit.llm_server import Reply, ScriptedLLM
 from tests.conftest import REPO_ROOT, free_port, stop, wait_for_http
 
-QUESTION = "What did Obama say about the Russians?"
+# Answered from passages (a who-said question gets the attribution list: test_quote_index)
+QUESTION = "What does Obama want from the Russians?"
 
 
 def first_sentence_of_source(body: dict, n: int = 1) -> str:

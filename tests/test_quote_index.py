@@ -176,27 +176,64 @@ def test_who_said_answer_renders_as_a_speaker_list_and_escapes_names(seeded):
     assert "<img" not in out and "<strong>&lt;img src=x onerror=alert(1)&gt;</strong>" in out
 
 
-def test_with_an_llm_the_quotes_are_the_sources(tmp_path):
-    words = "“However, we must ensure that it is an effective agreement”"
+@pytest.fixture(scope="module")
+def llm_seeded(seeded, tmp_path_factory):
+    """The seeded index answered with a scripted LLM (a real OpenAI-compatible server)."""
+    with ScriptedLLM() as llm:
+        s = seeded.settings
+        yield llm, Assistant(get_settings(index_dir=s.index_dir, data_dir=s.data_dir,
+                                          llm_base_url=llm.url + "/v1", llm_model="scripted",
+                                          llm_api_key="k", llm_max_retries=0))
+
+
+WORDS = "“However, we must ensure that it is an effective agreement”"
+
+
+def test_with_an_llm_the_list_stays_whole_under_its_summary(seeded, llm_seeded):
+    llm, a = llm_seeded
 
     def reply(body: dict) -> Reply:  # cites the source that holds the words, as a model would
         prompt = body["messages"][-1]["content"]
         n = re.findall(r'<source id="(\d+)">', prompt[:prompt.index("effective agreement")])[-1]
-        return Reply(content=f"An official said {words} [{n}].")
+        return Reply(content=f"An official said {WORDS} [{n}].")
 
-    with ScriptedLLM() as llm:
-        llm.responder(reply)
-        a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data",
-                                   llm_base_url=llm.url + "/v1", llm_model="scripted",
-                                   llm_api_key="k"))
-        a.ingest([SEEDS], progress=False)
-        ans = a.ask("Who said what about the ceasefire?")
-        prompt = llm.requests[-1]["messages"][-1]["content"]
+    llm.responder(reply)
+    ans = a.ask("Who said what about the ceasefire?")
+    llm.responder(None)
+    prompt = llm.requests[-1]["messages"][-1]["content"]
+    offline = seeded.ask("Who said what about the ceasefire?")
     assert ans.mode == "llm" and not ans.warnings, ans.warnings
     # the numbered sources are the attributions: the words and who said them
     assert "Veterans For Peace" in prompt and prompt.count('<source id="') >= 8
-    (c,) = ans.citations
-    assert words in c.passage and "the official" in c.passage
+    summary, listed = ans.answer.split("\n\n", 1)
+    assert listed == offline.answer  # the verified list, whole, under the summary
+    assert [c.text for c in ans.citations] == [c.text for c in offline.citations]
+    (n,) = [int(k) for k in re.findall(r"\[(\d+)\]", summary)]
+    # the summary's number is the list's number of the words it quotes
+    assert WORDS.strip("“”") in ans.citations[n - 1].text
+    assert "the official" in ans.citations[n - 1].passage
+
+
+def test_no_llm_reply_can_shorten_the_list(seeded, llm_seeded):
+    llm, a = llm_seeded
+    offline = seeded.ask("Who said what about the ceasefire?").answer
+    llm.push(Reply("[1] President Obama"))
+    ans = a.ask("Who said what about the ceasefire?")
+    assert ans.answer.endswith(offline) and ans.answer.startswith("[1] President Obama")
+    llm.push(Reply("Recep Tayyip Erdogan said the ceasefire will hold [2]."))
+    ans = a.ask("Who said what about the ceasefire?")
+    assert ans.answer.endswith(offline)
+    assert "Erdogan ⚠[not among the speakers found] said" in ans.answer
+    assert any("Erdogan speaking" in w for w in ans.warnings), ans.warnings
+    llm.push(Reply("The talks failed."))  # cites nothing: the list alone
+    ans = a.ask("Who said what about the ceasefire?")
+    assert ans.answer == offline and "LLM summary discarded" in ans.warnings[0]
+    llm.push(*[Reply("down", status=500)] * 5)  # the endpoint fails: the list, said so
+    ans = a.ask("Who said what about the ceasefire?")
+    assert ans.answer.endswith("\n" + offline) and ans.warnings[0].startswith("LLM unavailable")
+    assert ans.answer.startswith("(LLM unavailable")
+    streamed = list(a.ask_stream("Who said what about the ceasefire?"))
+    assert streamed[-1].answer.endswith(offline)  # streaming gives the same whole list
 
 
 def test_cli_quotes_and_extract_quotes(seeded, tmp_path):

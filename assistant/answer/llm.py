@@ -27,6 +27,7 @@ import openai
 from ..config import Settings
 from ..errors import LLMError
 from ..text import sentence_spans
+from ..quotes.speakers import matches
 from ..types import Answer, Citation, Hit
 from . import prompts
 from .checking import CitationStream, check, locate, says_not_covered
@@ -229,6 +230,37 @@ class LLMAnswerer:
             yield tail
         yield self._checked(question, "".join(parts), hits, fallback, finish)
 
+    def synthesise(self, question: str, hits: Sequence[Hit], listed: Answer) -> Answer:
+        """A who-said answer with an LLM: the verified attribution list (`listed`, what the
+        offline answer shows; `hits` are its citations as sources, in its order) under the
+        model's short summary citing the same numbers. The summary is checked like any
+        answer (quotes, numbers, links) and a speaker it names who is not in the list is
+        flagged; whatever the model replies, the list is shown whole."""
+        try:
+            text, finish = self.complete(prompts.synthesis_messages(question, hits))
+        except LLMError as e:
+            notice = f"LLM unavailable: {e} — showing the attributions only."
+            return Answer(question=question, answer=f"({notice})\n{listed.answer}",
+                          mode="extractive", citations=listed.citations,
+                          warnings=[notice, *listed.warnings])
+        checked = check(text, [h.text for h in hits], [h.url for h in hits])
+        if not checked.used or says_not_covered(checked.text):
+            return Answer(question=question, answer=listed.answer, mode="extractive",
+                          citations=listed.citations, warnings=[
+                              "LLM summary discarded: it cited no attribution", *listed.warnings])
+        # The list keeps its numbers: the summary's [k] (renumbered by check) are mapped back
+        summary = re.sub(r"\[(\d+)\]", lambda m: f"[{checked.used[int(m.group(1)) - 1]}]"
+                         if int(m.group(1)) <= len(checked.used) else m.group(0), checked.text)
+        warnings = list(checked.warnings)
+        for at, name in reversed(speakers_not_listed(summary, _LISTED.findall(listed.answer))):
+            summary = summary[:at] + " ⚠[not among the speakers found]" + summary[at:]
+            warnings.insert(0, f"the summary has {name} speaking, but no statement by "
+                               f"{name} was found in the articles")
+        if finish == "length":
+            warnings.append("the LLM's answer was cut off at its length limit")
+        return Answer(question=question, answer=f"{summary}\n\n{listed.answer}", mode="llm",
+                      citations=listed.citations, warnings=warnings + listed.warnings)
+
     def _checked(self, question: str, text: str, hits: list[Hit],
                  fallback: Callable[[], Answer], finish: str) -> Answer:
         checked = check(text, [h.text for h in hits], [h.url for h in hits])
@@ -244,6 +276,30 @@ class LLMAnswerer:
                      for n, k in enumerate(checked.used, 1)]
         return Answer(question=question, answer=checked.text, mode="llm",
                       citations=citations, warnings=warnings)
+
+
+_SPEAKING = (r"said|says|told|tells|warned|argued|stated|added|insisted|claimed|urged|"
+             r"criticised|criticized|praised|denied|accused|noted|stressed|called|explained|"
+             r"announced|admitted|suggested|promised")
+_NAME = r"(?:[Tt]he\s+)?[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|of|for))*"
+_SPEAKER_CLAIMS = [re.compile(rf"(?P<name>{_NAME})\s+(?:has\s+|had\s+)?(?:{_SPEAKING})\b"),
+                   re.compile(rf"\baccording to (?P<name>{_NAME})")]
+_NOT_NAMES = {"he", "she", "they", "it", "we", "i", "you", "this", "that", "there", "who"}
+_LISTED = re.compile(r"^\*\*(.+?)\*\*\s*$", re.M)
+
+
+def speakers_not_listed(text: str, listed: Sequence[str]) -> list[tuple[int, str]]:
+    """(end offset, name) of each speaker the text has speaking ("X said", "according to
+    X") who is none of the listed speakers ("Obama" is "Barack Obama")."""
+    out = []
+    for pattern in _SPEAKER_CLAIMS:
+        for m in pattern.finditer(text):
+            name = m.group("name").strip()
+            if name.lower() in _NOT_NAMES or name.split()[0].lower() in _NOT_NAMES:
+                continue
+            if not any(matches(name, who) or matches(who, name) for who in listed):
+                out.append((m.end("name"), name))
+    return sorted(set(out))
 
 
 def _citation(n: int, hit: Hit, quotes: list[str]) -> Citation:

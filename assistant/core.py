@@ -305,8 +305,17 @@ class Assistant:
         if quoted is not None:
             return question, quote_answers.as_hits(quoted), lambda: quoted, quoted
 
+        asked = quote_answers.parse(question)
+
         def fallback() -> Answer:
-            return extractive.answer(question, hits, qvec, self.embedder, self.settings.min_score)
+            found = extractive.answer(question, hits, qvec, self.embedder,
+                                      self.settings.min_score)
+            if asked is not None and asked.speaker and found.citations:
+                # "what did Putin say?" with no statement of his: say so, never pass off
+                # sentences about him as his words
+                found.answer = (f"No statement by {asked.speaker} was found in the articles. "
+                                f"Passages that mention {asked.speaker}:\n{found.answer}")
+            return found
 
         return question, hits, fallback, None
 

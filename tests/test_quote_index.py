@@ -64,8 +64,13 @@ def test_who_said_what_about_the_ceasefire_lists_the_speakers_verbatim(seeded):
 
 
 def test_what_did_a_speaker_say_keeps_to_that_speaker(seeded):
+    ans = seeded.ask("What did Obama say?")
+    assert speakers(ans.answer) == ["Barack Obama"]
+    # the seed has Putin discuss and meet, never say: nothing is listed as his words (the
+    # two "he said" that once were are an unnamed "he" and the administration official)
     ans = seeded.ask("What did Putin say?")
-    assert speakers(ans.answer) == ["Vladimir Putin"]
+    assert "Vladimir Putin" not in speakers(ans.answer)
+    assert ans.answer.startswith("No statement by Putin was found in the articles.")
     assert {q.speaker for q in seeded.quotes(speaker="putin")} >= {"Vladimir Putin"}
     assert all("Putin" in q.speaker for q in seeded.quotes(speaker="putin"))
     assert seeded.quotes(speaker="Nobody Atall") == []

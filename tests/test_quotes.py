@@ -481,3 +481,53 @@ def test_polnear_dev_sample_scores(nlp):
     assert res["direct"].f1 >= 0.75
     assert res["all"].f1 >= 0.62
     assert res["speaker_acc"] >= 0.88
+
+
+# -- who "he" is: rules, each on an article written for it (issue 16) ------------------------
+
+
+@pytest.fixture
+def he_said(extract):
+    """The speaker shown for the attribution whose content starts with `words`."""
+    from assistant.quotes.speakers import display_name
+
+    def shown(text: str, words: str) -> str:
+        found = [q for q in extract(text) if q.content.lstrip("“\"").startswith(words)]
+        assert found, [(q.speaker, q.content) for q in extract(text)]
+        return display_name(found[0])
+
+    return shown
+
+
+def test_he_is_never_a_person_his_own_words_name(he_said):
+    text = ("Presidents Barack Obama and Vladimir Putin were expected to meet later Monday.\n\n"
+            "He said Putin and Obama discussed Syria with their delegations present.")
+    assert he_said(text, "Putin and Obama discussed") == "Unnamed (he)"
+    text = ("Mayor Jo Park toured the harbour with Governor Sam Reed on Monday.\n\n"
+            "He said Reed had promised the money by spring.")
+    assert he_said(text, "Reed had promised") == "Jo Park"  # the other person there
+    text = ("Mayor Jo Park toured the harbour on Monday. He said Park himself would lead the "
+            "repairs.")
+    assert he_said(text, "Park himself") == "Jo Park"  # reflexive: he may name himself
+
+
+def test_a_closer_described_speaker_wins_over_a_named_one(he_said):
+    text = ("Obama and Putin discussed joint action, but the administration official said "
+            "that point remained unresolved.\n\n"
+            "Yet, he said the Russian-American talks are key for efforts to reduce violence.")
+    assert he_said(text, "the Russian-American talks") == "The administration official"
+
+
+def test_he_does_not_cross_a_speaker_no_he_can_be_nor_reach_far_back(he_said):
+    blocked = ("Senator Ann Lee spoke first at the hearing on Tuesday.\n\n"
+               "The ministry said the plan was final and would not change.\n\n"
+               "He said the vote would come within a week.")
+    assert he_said(blocked, "the vote would come") == "Unnamed (he)"
+    near = ("Senator Ann Lee spoke first at the hearing on Tuesday.\n\n"
+            "He said the vote would come within a week.")
+    assert he_said(near, "the vote would come") == "Ann Lee"
+    far = ("Senator Ann Lee spoke first at the hearing on Tuesday.\n\n"
+           "The hearing lasted four hours and ended without a decision.\n\n"
+           "Reporters waited outside the building until the evening.\n\n"
+           "He said the vote would come within a week.")
+    assert he_said(far, "the vote would come") == "Unnamed (he)"

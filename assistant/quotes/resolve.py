@@ -23,7 +23,7 @@ _ORG_WORDS = {"news", "times", "post", "journal", "committee", "department", "mi
 
 _DESCRIPTION = re.compile(r"^(?:the|a|an|this|that|one)\s+(?:[\w’'-]+\s+){0,3}?([a-z][\w-]+)$",
                           re.I)
-_NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:\s+(?:[A-Z]\.|[A-Z][a-z’'-]+|al-[A-Z][a-z]+|de|van|von|"
+_NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:[ \t]+(?:[A-Z]\.|[A-Z][a-z’'-]+|al-[A-Z][a-z]+|de|van|von|"
                    r"bin|Mc[A-Z][a-z]+)){1,3}\b")
 _NOT_NAME = _ORG_WORDS | {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -36,6 +36,10 @@ _NOT_NAME = _ORG_WORDS | {
     "why", "how", "russian", "federation", "union", "european", "syrian", "chinese", "group",
     "front", "forces", "terminal", "peace", "war", "army", "navy", "security", "council",
     "secretary", "minister", "general", "president", "presidents", "senator", "governor",
+    # sentence openers that are no part of a name ("Even Russia can not…")
+    "even", "only", "also", "yet", "still", "now", "then", "so", "meanwhile", "however",
+    "although", "though", "because", "since", "despite", "instead", "perhaps", "indeed",
+    "earlier", "later", "today", "yesterday", "last", "next", "all", "both", "many", "some",
 }
 _TITLES = {"president", "presidents", "sen", "senator", "rep", "gov", "governor", "mr", "mrs",
            "ms", "dr", "secretary", "minister", "prime", "gen", "general", "judge", "justice",
@@ -105,20 +109,17 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
     """Fill speaker_resolved: the person a pronoun or description stands for, or the full
     name of a named speaker ("Obama" -> "Barack Obama"); left empty when unclear."""
     people = _people(text, parsed)
-    pos_list = [p for p, _ in people]
     history: list[tuple[int, str, str]] = []  # (position, name, kind: person/group/org)
+    roles: list[tuple[int, str, bool]] = []  # speakers described, not named: (pos, words, human)
+    paragraphs = [0] + [m.end() for m in re.finditer(r"\n\s*\n", text)]
     for q in sorted(quotes, key=lambda q: q.speaker_start):
         low = q.speaker.lower()
         pos = q.speaker_start
         inside = [n for p, n in people if pos <= p < q.speaker_end]
         if low in PRONOUNS:
             if low in ("he", "she", "him", "her"):
-                k = bisect.bisect_left(pos_list, pos) - 1
-                last_person = people[k] if k >= 0 else None
-                last_spk = next((h for h in reversed(history) if h[0] < pos and
-                                 h[2] == "person"), None)
-                cands = [c for c in (last_person, last_spk) if c]
-                q.speaker_resolved = max(cands, key=lambda c: c[0])[1] if cands else ""
+                q.speaker_resolved = _person_pronoun(q, text, people, history, roles,
+                                                     paragraphs)
             elif low in ("they", "we", "them"):
                 h = next((h for h in reversed(history) if h[0] < pos and h[2] != "person"), None)
                 q.speaker_resolved = h[1] if h else ""
@@ -143,6 +144,46 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
             kind = "person" if _named(name) else "group"
         if _named(name) or q.speaker_resolved:
             history.append((pos, name, kind))
+        elif low not in PRONOUNS:
+            head = q.speaker.split()[-1].lower().strip("’'s") if q.speaker.split() else ""
+            roles.append((pos, q.speaker, head not in _NOT_HUMAN))
+
+
+# speakers described by words that no "he" or "she" can stand for
+_NOT_HUMAN = _ORG_WORDS | {"statement", "statements", "report", "document", "letter", "study",
+                           "survey", "data", "filing", "release", "ruling", "order", "memo",
+                           "plan", "proposal", "post", "tweet", "website", "video", "analysis",
+                           "article", "paper", "magazine", "newspaper", "channel", "station",
+                           "ministry", "kremlin", "pentagon", "embassy", "police", "army"}
+
+
+def _person_pronoun(q: Quote, text: str, people, history, roles, paragraphs) -> str:
+    """Who "he" or "she" stands for: the nearest person (mentioned, or speaking) in this
+    paragraph or the one before that could have said it, or "" (shown as unnamed). Not a
+    person the words themselves name in the third person ("He said Putin and Obama
+    discussed…" is not Putin's, unless "himself"); not past a closer speaker that no "he"
+    can be ("the statement", "the ministry"); a described speaker ("the official") counts."""
+    pos = q.speaker_start
+    para = bisect.bisect_right(paragraphs, pos) - 1
+    window = paragraphs[max(0, para - 1)]
+    reflexive = re.search(r"\b(?:himself|herself)\b", q.content, re.I)
+    cands = [(p, name, True) for p, name in people if window <= p < pos]
+    cands += [(h[0], h[1], True) for h in history if window <= h[0] < pos and h[2] == "person"]
+    cands += [r for r in roles if window <= r[0] < pos]
+    for _, name, human in sorted(cands, key=lambda c: c[0], reverse=True):
+        if not human:
+            return ""
+        if not reflexive and _named_in(name, q.content):
+            continue
+        return name
+    return ""
+
+
+def _named_in(name: str, words: str) -> bool:
+    """Whether the words mention the named person (any capitalised part of the name)."""
+    return any(re.search(r"\b" + re.escape(w) + r"\b", words)
+               for w in name.split() if w[:1].isupper() and len(w) > 2
+               and w.lower() not in _TITLES and w.lower() not in ("the",))
 
 
 def _title_name(text: str, head: str, pos: int, people) -> str:

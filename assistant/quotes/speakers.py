@@ -13,8 +13,11 @@ _LEADING = {"the", "a", "an"}
 
 def display_name(quote) -> str:
     """The speaker as a reader wants to see it: the resolved name or role when the article
-    makes it clear, else the mention as written; "" for a pronoun nobody could resolve."""
+    makes it clear, else the mention as written; "Unnamed (he)" for a "he" or "she" nobody
+    could resolve (shown with its sentence, never guessed); "" for another pronoun."""
     name = " ".join((quote.speaker_resolved or quote.speaker).split())
+    if name.lower() in ("he", "she", "him", "her"):
+        return f"Unnamed ({name.lower()})"
     if not name or name.lower() in PRONOUNS:
         return ""
     return name[0].upper() + name[1:]

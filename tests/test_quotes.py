@@ -531,3 +531,16 @@ def test_he_does_not_cross_a_speaker_no_he_can_be_nor_reach_far_back(he_said):
            "Reporters waited outside the building until the evening.\n\n"
            "He said the vote would come within a week.")
     assert he_said(far, "the vote would come") == "Unnamed (he)"
+
+
+def test_relayed_speech_keeps_both_the_speaker_and_who_relays_it(extract):
+    from assistant.quotes.answers import _plain_cue
+    from assistant.quotes.speakers import display_name, last_name
+
+    text = ("“The process will continue”, Interfax cited the source as saying. Reuters "
+            "quoted a senior official as saying “the border will stay closed for now”.")
+    shown = {q.content.strip("“”"): display_name(q) for q in extract(text)}
+    assert shown["The process will continue"] == "The source (cited by Interfax)"
+    assert shown["the border will stay closed for now"] == "A senior official (cited by Reuters)"
+    assert last_name("The source (cited by Interfax)") == "source"  # found as "the source"
+    assert _plain_cue("cited") == "said"  # never "The source — cited …"

@@ -1,8 +1,9 @@
 """The offline answerer: the retrieved sentences that best answer the question, cited.
 
 Each candidate sentence is scored by its embedding similarity to the question, nudged by the
-score of its passage and by shared content words; the best few become the answer, each
-followed by its [n]. Only the sentences that score best without embeddings are embedded.
+score of its passage and by shared content words; the best few become the answer, the best
+first, each followed by its [n]. Headlines, bylines, captions and page furniture are never
+candidates. Only the sentences that score best without embeddings are embedded.
 Below `min_score` nothing is cited: the articles don't cover it.
 """
 
@@ -34,6 +35,35 @@ _ATTRIBUTION_Q = re.compile(r"\b(who|what)\b.*\b(said|say|says|saying|claim\w*|s
 _QUOTE_OR_CUE = re.compile(r"[“”\"]|\b(said|says|told|according to|stated|stressed|warned)\b")
 
 
+_BOILERPLATE = re.compile(
+    r"^(?:advertisement|share|sign up|subscribe|read more|click here|follow us|related:|"
+    r"watch:|listen:|copyright|all rights reserved|before it['’]s here|this story has been|"
+    r"get ['‘’]?\w+ things['’]? in your inbox|\(?(?:photo|image|video|file)(?: credit)?:)",
+    re.I)
+_ENDS_SENTENCE = re.compile(r"[.!?…][\"”’')\]]*$")
+
+
+def not_a_sentence(sentence: str, hit: Hit) -> bool:
+    """A headline, byline, caption or page furniture rather than a sentence of the story:
+    the article's title, a known boilerplate line, or a whole short line (a paragraph of
+    its own) that does not end as a sentence does."""
+    s = " ".join(sentence.split())
+    if hit.title and s.rstrip(" .").lower() == " ".join(hit.title.split()).rstrip(" .").lower():
+        return True
+    if _BOILERPLATE.match(s):
+        return True
+    return len(s.split()) <= 20 and not _ENDS_SENTENCE.search(s) and _whole_line(sentence, hit)
+
+
+def _whole_line(sentence: str, hit: Hit) -> bool:
+    at = hit.text.find(sentence)
+    if at < 0:
+        return False
+    before = hit.text[:at].rstrip(" \t")
+    after = hit.text[at + len(sentence):].lstrip(" \t")
+    return (not before or before.endswith("\n")) and (not after or after.startswith("\n"))
+
+
 def content_words(text: str) -> set[str]:
     return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
 
@@ -48,8 +78,9 @@ def _candidates(hits: list[Hit], qwords: set[str] = frozenset(),
         for s, e in sentence_spans(hit.text, hit.start):
             key = (hit.article_id, s)
             sentence = hit.text[s - hit.start:e - hit.start]
-            # Overlapping chunks repeat sentences; one-word lines ("Advertisement") are noise.
-            if key in seen or len(sentence.split()) < 4:
+            # Overlapping chunks repeat sentences; headlines, bylines, captions and page
+            # furniture ("Advertisement", "Before it's here…") are not sentences to cite.
+            if key in seen or len(sentence.split()) < 4 or not_a_sentence(sentence, hit):
                 continue
             seen.add(key)
             out.append((hit, s, e, sentence))
@@ -90,9 +121,12 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     # Keep sentences close to the best one: a weak fourth sentence only adds noise.
     band = 0.2 if wants_quotes else 0.12
     chosen = [i for i in order[:limit] if scores[i] >= best - band]
-    # Read in article order within each article, articles in rank order.
+    # The best sentence first (a reader may read no further); the others after it in article
+    # order within each article, articles in rank order.
     rank = {h.article_id: r for r, h in enumerate(relevant)}
-    chosen.sort(key=lambda i: (rank[cands[i][0].article_id], cands[i][1]))
+    top, rest = chosen[0], chosen[1:]
+    rest.sort(key=lambda i: (rank[cands[i][0].article_id], cands[i][1]))
+    chosen = [top, *rest]
 
     citations: list[Citation] = []
     parts = []

@@ -66,7 +66,11 @@ def parse(question: str) -> QuoteQuestion | None:
 
 
 def _plain_cue(cue: str) -> str:
-    return cue if re.search(r"\w", cue) else "said"
+    """The cue as the list says it: "X cited Y as saying" is Y's saying (Y is the speaker
+    shown, "cited by X" with it)."""
+    if not re.search(r"\w", cue) or cue.lower() in ("cited", "quoted", "cites", "quotes"):
+        return "said"
+    return cue
 
 
 def _line(cue: str, contents: list[tuple[str, int]]) -> str:

@@ -142,6 +142,9 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
             kind = "org"
         else:
             kind = "person" if _named(name) else "group"
+        relay = _relayed_by(q, text)
+        if relay:  # "Interfax cited the source as saying …": both are kept
+            q.speaker_resolved = f"{q.speaker_resolved or q.speaker} (cited by {relay})"
         if _named(name) or q.speaker_resolved:
             history.append((pos, name, kind))
         elif low not in PRONOUNS:
@@ -177,6 +180,19 @@ def _person_pronoun(q: Quote, text: str, people, history, roles, paragraphs) -> 
             continue
         return name
     return ""
+
+
+_RELAY = re.compile(r"((?:[A-Z][\w.’'&-]*\s+){0,3}[A-Z][\w.’'&-]*)\s+(?:cited|quoted|cites|quotes)"
+                    r"\s+$")
+
+
+def _relayed_by(q: Quote, text: str) -> str:
+    """Who relays the speaker's words ("Interfax" in "Interfax cited the source as saying"),
+    or ""."""
+    if not re.match(r"\s+as\s+say", text[q.speaker_end:q.speaker_end + 20]):
+        return ""
+    m = _RELAY.search(text[max(0, q.speaker_start - 80):q.speaker_start])
+    return m.group(1) if m else ""
 
 
 def _named_in(name: str, words: str) -> bool:

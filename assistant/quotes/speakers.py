@@ -30,6 +30,7 @@ def _words(name: str) -> list[str]:
 def last_name(name: str) -> str:
     """The key speakers are filtered on: the last word, lower-cased ("Vladimir Putin" ->
     "putin", "Washington’s Syria envoy" -> "envoy", "the official" -> "official")."""
+    name = re.sub(r"\s*\([^()]*\)\s*$", "", name)  # "the source (cited by Interfax)"
     words = [w for w in _words(name) if w]
     return words[-1] if words else ""
 

@@ -341,7 +341,8 @@ class Store:
                 mention=m["speaker"], cue=m["cue"], content=doc, start=int(m["start"]),
                 end=int(m["end"]), speaker_start=int(m["speaker_start"]),
                 speaker_end=int(m["speaker_end"]), direct=bool(m["direct"]),
-                score=1.0 - float(dist), n=int(m["n"]), story=info.story))
+                score=1.0 - float(dist), n=int(m["n"]), story=info.story,
+                statement=bool(m.get("statement", True))))
         if vector is None:
             found.sort(key=lambda q: (q.published, q.article_id, -q.start), reverse=True)
         return found
@@ -421,6 +422,7 @@ class Store:
                         "speaker_last": last_name(name), "speaker_start": q.speaker_start,
                         "speaker_end": q.speaker_end, "cue": q.cue, "start": q.start,
                         "end": q.end, "direct": bool(q.direct),
+                        "statement": bool(getattr(q, "statement", True)),
                         # a quote split by its attribution comes back as two records
                         "group": f"{q.speaker_start}:{q.cue}"}
                 if ts is not None:

@@ -86,6 +86,7 @@ class IndexedQuote:
     score: float = 0.0  # cosine similarity to the topic asked about (0 when none)
     n: int = 0  # position among the article's quotes
     story: str = ""  # the article's wire story: copies of one story say the same things
+    statement: bool = True  # a clause or quotation, not a bare noun phrase ("call the IRS")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -280,3 +280,29 @@ def test_who_said_answers_honour_date_filters(tmp_path):
     assert not speakers(a.ask("What did Ann Lee say?", since="2024-04").answer)
     assert not speakers(a.ask("What did Ann Lee say about the harbour?",
                               until="2024-02-28").answer)
+
+
+def test_who_said_lists_statements_by_speakers_only(tmp_path):
+    """Not a bare noun phrase ("call the IRS"), not "the word" or "your best bet" as a
+    speaker, not a headline ("Fed chair: …")."""
+    text = ("Fed chair: rates will stay high\n\n"
+            "Inflation rose again in May, the Labor Department said on Friday, with prices "
+            "up 4.1 percent from a year earlier.\n\n"
+            "The word describes the pace of inflation that economists fear most. People "
+            "should not call the IRS about it, officials said.\n\n"
+            "Your best bet is to call the company, the agency said of price complaints.\n\n"
+            "“Inflation is still far too high,” said Jerome Powell, the chair of the Federal "
+            "Reserve.")
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "inf", "title": "Inflation rises",
+                                                  "text": text}) + "\n")
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    raw = {q.speaker for q in a.quotes(limit=50)}
+    assert {"The word", "People", "Your best bet", "Fed chair"} <= raw  # extracted, …
+    ans = a.ask("Who said what about inflation?")
+    shown = speakers(ans.answer)
+    assert "Jerome Powell" in shown and "The Labor Department" in shown
+    for wrong in ("The word", "People", "Your best bet", "Fed chair"):  # … never listed
+        assert wrong not in shown, ans.answer
+    # the officials' and the agency's statements stay; the bare objects do not
+    assert "- should not call the IRS" not in ans.answer and "- to call" not in ans.answer

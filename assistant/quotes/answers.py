@@ -21,6 +21,11 @@ DIRECT_BONUS = 0.05  # a speaker's own words beat a paraphrase of the same relev
 # ("Obama and Putin discussed Syria", "they are expected to meet"): not an answer to who said.
 _NOT_SAYING = re.compile(r"\b(?:discuss\w*|expect\w*|met|meet\w*)\b", re.I)
 
+# subjects of a cue that are no speaker: "the word describes", "your best bet: call"
+_NOT_A_SPEAKER = re.compile(r"^(?:the word|the term|your best bet|people|one|the idea|the move|"
+                            r"the news|the release|the decision|the change|it|this|that)$",
+                            re.I)
+
 _VERBS = (r"said|says|say|stated|told|claimed|argued|warned|criticised|criticized|criticises|"
           r"criticizes|condemned|praised|welcomed|accused|blamed|denied|defended|attacked|"
           r"questioned|rejected|called|urged|backed|supported|opposed|insisted|suggested|"
@@ -101,7 +106,8 @@ def _citation(n: int, q: IndexedQuote, text: str | None) -> Citation:
 def rank(quotes: list[IndexedQuote]) -> list[IndexedQuote]:
     """Statements only, best first (direct quotes nudged up), each once per story: the
     wire copies of a story (assistant/stories.py) repeat its quotes word for word."""
-    kept = [q for q in quotes if not _NOT_SAYING.search(q.cue)]
+    kept = [q for q in quotes if not _NOT_SAYING.search(q.cue) and q.statement
+            and not _NOT_A_SPEAKER.match(q.speaker) and q.cue != ":"]  # ":" a headline's
     kept.sort(key=lambda q: q.score + (DIRECT_BONUS if q.direct else 0), reverse=True)
     seen: set[tuple[str, str]] = set()
     out = []

@@ -24,6 +24,9 @@ class Quote:
     end: int
     direct: bool
     speaker_resolved: str = ""
+    # says something (a clause or a quotation), not a bare noun phrase ("denied the
+    # report"): PolNeAR counts both; a who-said answer lists statements only
+    statement: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)

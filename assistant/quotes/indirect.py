@@ -99,6 +99,7 @@ def _verb_quote(art: ParsedArticle, p: Parsed, v, lemma: str):
     content = content_of(v, lemma, lambda t: art.in_quote(p.off + t.idx) >= 0)
     if content is None:
         return None
+    statement = _a_statement(p.doc, content, art, p)
     spk = art.speaker_of(p, v)
     if spk is None:
         return None
@@ -116,8 +117,16 @@ def _verb_quote(art: ParsedArticle, p: Parsed, v, lemma: str):
                 cs = p.off + doc[lead[0]].idx
     cs, ce = _fit_quotations(art, p, vpos, cs, ce)
     cue = cue_text(v, text, p.off)[0]
-    return (Quote(spk[0], spk[1], spk[2], cue, text[cs:ce], cs, ce, art.marked(text[cs:ce])),
-            max(p.end, ce))
+    return (Quote(spk[0], spk[1], spk[2], cue, text[cs:ce], cs, ce, art.marked(text[cs:ce]),
+                  statement=statement), max(p.end, ce))
+
+
+def _a_statement(doc, content: tuple[int, int], art: ParsedArticle, p: Parsed) -> bool:
+    """Whether a cue's content says something: a clause (it has a verb) or a quotation; not
+    a bare noun phrase ("call the IRS", "defending the FDA": no statement of anyone's)."""
+    toks = doc[content[0]:content[1] + 1]
+    return any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in toks) or any(
+        art.in_quote(p.off + t.idx) >= 0 for t in toks)
 
 
 def _fit_quotations(art: ParsedArticle, p: Parsed, vpos: int, cs: int, ce: int

@@ -306,3 +306,36 @@ def test_who_said_lists_statements_by_speakers_only(tmp_path):
         assert wrong not in shown, ans.answer
     # the officials' and the agency's statements stay; the bare objects do not
     assert "- should not call the IRS" not in ans.answer and "- to call" not in ans.answer
+
+
+def test_one_person_one_heading(tmp_path):
+    # each variant in an article of its own: only the answer can join them
+    rows = [
+        {"id": "a", "title": "Gas prices", "text": "Patrick De Haan said gas prices would "
+         "keep inflation high through the summer."},
+        {"id": "b", "title": "Gas in July", "text": "De Haan of GasBuddy said drivers would "
+         "pay more for gas in July."},
+        {"id": "c", "title": "Gas and inflation", "text": "U.S. President Barack Obama said "
+         "inflation from gas prices was hurting families."},
+        {"id": "d", "title": "Oil reserves", "text": "President Obama said the government "
+         "would release oil reserves to lower gas prices."},
+    ]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    answer = a.ask("Who said what about gas prices?").answer
+    assert sorted(speakers(answer)) == ["Barack Obama", "Patrick De Haan"], answer
+    groups = dict(g.split("\n", 1) for g in answer.split("\n\n"))
+    assert "release oil reserves" in groups["**Barack Obama**"]  # "President Obama"
+    assert "pay more for gas in July" in groups["**Patrick De Haan**"]  # "De Haan of …"
+
+    # another Obama: a bare "Obama" could be either, so it is not merged into one
+    (tmp_path / "b.jsonl").write_text(json.dumps({
+        "id": "e", "title": "School buses", "text": "Michelle Obama said gas prices were a "
+        "burden on school buses.\n\nObama said gas inflation must end soon."}) + "\n")
+    a.ingest([tmp_path / "b.jsonl"], progress=False)
+    answer = a.ask("Who said what about gas prices?").answer
+    groups = dict(g.split("\n", 1) for g in answer.split("\n\n"))
+    assert "must end soon" in groups["**Michelle Obama**"]  # in her article, she is "Obama"
+    assert "release oil reserves" in groups["**Obama**"]
+    assert "release oil reserves" not in groups["**Barack Obama**"]

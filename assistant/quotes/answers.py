@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..text import sentence_spans
 from ..types import Answer, Citation, Hit, IndexedQuote
-from .speakers import group_key, matches
+from .speakers import core_name, group_key, matches
 
 MAX_QUOTES = 12
 MAX_PER_SPEAKER = 3
@@ -120,15 +120,19 @@ def rank(quotes: list[IndexedQuote]) -> list[IndexedQuote]:
 
 
 def _canonical(quotes: list[IndexedQuote]) -> dict[int, str]:
-    """Speaker name per quote, a short form joined to the fuller name in the same answer
-    ("Obama" -> "Barack Obama") when that is the only fuller name it fits."""
-    names = {q.speaker for q in quotes}
+    """Speaker name per quote: one person, one name. Titles and affiliations go ("U.S.
+    President Barack Obama", "De Haan of GasBuddy" -> "Barack Obama", "De Haan"), and a
+    short form joins the fuller name in the same answer ("Obama" -> "Barack Obama") when
+    that is the only fuller name it fits (a shared surname with two first names stays two
+    people)."""
+    names = {core_name(q.speaker) for q in quotes}
     out = {}
     for i, q in enumerate(quotes):
-        fuller = [n for n in names if n != q.speaker and len(n) > len(q.speaker)
-                  and matches(q.speaker, n) and q.speaker[:1].isupper()
-                  and not q.speaker.lower().startswith("the ")]
-        out[i] = fuller[0] if len(fuller) == 1 else q.speaker
+        name = core_name(q.speaker)
+        fuller = [n for n in names if n != name and len(n) > len(name)
+                  and matches(name, n) and name[:1].isupper()
+                  and not name.lower().startswith("the ")]
+        out[i] = fuller[0] if len(fuller) == 1 else name
     return out
 
 

@@ -50,3 +50,35 @@ def group_key(name: str) -> str:
     if words and words[0] in _LEADING:
         words = words[1:]
     return " ".join(words)
+
+
+# words before a person's name that are no part of it ("U.S. President Barack Obama")
+_TITLE_WORDS = {"president", "vice", "sen", "sen.", "senator", "rep", "rep.", "gov", "gov.",
+                "governor", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "secretary",
+                "minister", "prime", "foreign", "defense", "defence", "state", "gen", "gen.",
+                "general", "mayor", "chancellor", "former", "u.s.", "us", "u.s", "uk", "chief",
+                "executive", "ceo", "judge", "justice", "ambassador", "speaker", "leader",
+                "chairman", "chair", "director", "spokesman", "spokeswoman", "analyst", "pope",
+                "king", "queen", "prince", "attorney", "candidate", "professor", "prof."}
+
+
+def core_name(name: str) -> str:
+    """A person's name without what comes with it: leading titles, a trailing affiliation
+    ("De Haan of GasBuddy", "Jerome Powell, the Fed chair"). A description ("the
+    administration official") and a relay ("(cited by Interfax)") stay."""
+    name = " ".join(name.split())
+    relay = re.search(r"\s*\([^()]*\)$", name)  # "(cited by Interfax)" stays with it
+    tail = relay.group(0) if relay else ""
+    name = name[:relay.start()] if relay else name
+    name = name.split(", ", 1)[0]
+    # "De Haan of GasBuddy" is De Haan; "Bank of America", "Secretary of State …" are names
+    head, of, _ = name.partition(" of ")
+    if of and len(head.split()) >= 2 and head.split()[0].lower() not in _TITLE_WORDS:
+        name = head
+    words = name.split()
+    if not words or words[0].lower() in _LEADING:
+        return name + tail
+    while len(words) > 1 and words[0].lower().strip(",") in _TITLE_WORDS \
+            and words[1][:1].isupper():
+        words.pop(0)
+    return " ".join(words) + tail

@@ -254,7 +254,9 @@ class Assistant:
                     q = by_key.setdefault((q.article_id, q.n), q)
                     q.score += 0.1 / (1 + rank[q.article_id])
                 found = list(by_key.values())
-        found = quote_answers.rank(found)
+        found = quote_answers.rank(found, asked.stance)
+        if not found and asked.stance:  # "who criticised X?": those who did, or no one
+            return quote_answers.no_stance(asked, question)
         if not found:
             return None
         shown = found[:quote_answers.MAX_QUOTES * 4]  # compose cites at most MAX_QUOTES
@@ -323,8 +325,9 @@ class Assistant:
                 listed: Answer | None) -> Answer:
         """The answer, not streamed. A who-said answer is the attribution list, whole, with
         an LLM's summary above it when there is an LLM: no reply of a model can shorten it."""
-        if listed is not None:
-            return self.llm.synthesise(question, hits, listed) if self.llm else listed
+        if listed is not None:  # (a list of no one has nothing to sum up)
+            return self.llm.synthesise(question, hits, listed) if self.llm and \
+                listed.citations else listed
         return self.llm.answer(question, hits, fallback) if self.llm else fallback()
 
     def ask(self, question: str, conversation: str | None = None,

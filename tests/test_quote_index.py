@@ -339,3 +339,21 @@ def test_one_person_one_heading(tmp_path):
     assert "must end soon" in groups["**Michelle Obama**"]  # in her article, she is "Obama"
     assert "release oil reserves" in groups["**Obama**"]
     assert "release oil reserves" not in groups["**Barack Obama**"]
+
+
+def test_stance_questions_list_only_that_stance_or_say_none(tmp_path):
+    text = ("Senator Ann Lee criticised the Federal Reserve on Tuesday for raising rates too "
+            "fast.\n\n"
+            "Economist Raj Patel said the Federal Reserve would meet again in June.\n\n"
+            "Governor Sam Reed praised the Federal Reserve for acting quickly.")
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "fed", "title": "The Fed",
+                                                  "text": text}) + "\n")
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    assert speakers(a.ask("Who criticised the Federal Reserve?").answer) == ["Ann Lee"]
+    assert speakers(a.ask("Who praised the Federal Reserve?").answer) == ["Sam Reed"]
+    ans = a.ask("Who denied the report about the Federal Reserve?")
+    assert ans.answer.startswith("The articles quote no one who denied") and not ans.citations
+    # "who said what": statements; "criticised the Federal Reserve" says nothing more
+    shown = speakers(a.ask("Who said what about the Federal Reserve?").answer)
+    assert {"Raj Patel", "Sam Reed"} <= set(shown) and "Ann Lee" not in shown

@@ -53,6 +53,44 @@ _PATTERNS = [
 class QuoteQuestion:
     speaker: str  # "" when any speaker will do
     topic: str  # "" when anything they said will do
+    stance: str = ""  # "criticise", "praise", …: only statements carrying it will do
+
+
+# Stance questions ("who criticised X?"): the cues that carry each stance, and words of a
+# statement's own that do ("a failure", "we support").
+_STANCES = {
+    "criticise": (r"criticis|criticiz|condemn|attack|slam|blast|denounc|decr[iy]|lambast|"
+                  r"rebuk|fault|chid|accus|blam|question|assail|berat|knock|scold|censur",
+                  r"\b(?:wrong|failure|failed|mistake|disgrace|reckless|irresponsible|"
+                  r"shameful|unacceptable|outrageous)\b"),
+    "praise": (r"prais|welcom|laud|applaud|hail|commend|congratulat|celebrat|thank",
+               r"\b(?:great|excellent|success|historic|proud|grateful|welcome)\b"),
+    "deny": (r"den[iy]|reject|refut|dismiss|disput|rebut", r"\b(?:not true|false|no truth)\b"),
+    "defend": (r"defend|justif|stood by|stand by|back", r"\b(?:right decision|justified)\b"),
+    "warn": (r"warn|caution|alert|threaten", r"\b(?:risk|danger|could lead|threat)\b"),
+    "support": (r"support|back|endors|favou?r|champion", r"\b(?:we support|in favou?r)\b"),
+    "oppose": (r"oppos|reject|object|resist|fight", r"\b(?:against|oppose)\b"),
+    "accuse": (r"accus|blam|charg|alleg", r"\b(?:responsible for|to blame)\b"),
+}
+_STANCE_OF = [(re.compile(r"^(?:criticis|criticiz|condemn|attack|slam|blast)"), "criticise"),
+              (re.compile(r"^(?:prais|welcom|laud|applaud|hail|commend)"), "praise"),
+              (re.compile(r"^(?:den[iy]|reject)"), "deny"), (re.compile(r"^defend"), "defend"),
+              (re.compile(r"^warn"), "warn"), (re.compile(r"^(?:support|back)"), "support"),
+              (re.compile(r"^oppos"), "oppose"), (re.compile(r"^(?:accus|blam)"), "accuse")]
+
+
+def stance_of(verb: str) -> str:
+    v = verb.lower()
+    return next((name for pattern, name in _STANCE_OF if pattern.match(v)), "")
+
+
+def carries(stance: str, q: IndexedQuote) -> bool:
+    """Whether an attribution carries the stance: by its cue ("slammed"), or, for a
+    statement, in its words ("a failure")."""
+    cue, words = _STANCES[stance]
+    last = q.cue.split()[-1].lower() if q.cue.split() else ""
+    return bool(re.match(r"(?:" + cue + ")", last)
+                or (q.statement and re.search(words, q.content, re.I)))
 
 
 def parse(question: str) -> QuoteQuestion | None:
@@ -66,7 +104,9 @@ def parse(question: str) -> QuoteQuestion | None:
             topic = (groups.get("topic") or "").strip(" ,")
             if speaker.lower() in {"you", "i", "we", "it", "they", "people", "everyone"}:
                 return None
-            return QuoteQuestion(speaker=speaker, topic=topic)
+            verb = re.match(r"^who\s+(?:has\s+|have\s+|had\s+)?(\w+)", q, re.I)
+            stance = stance_of(verb.group(1)) if verb and pattern is _PATTERNS[-1] else ""
+            return QuoteQuestion(speaker=speaker, topic=topic, stance=stance)
     return None
 
 
@@ -103,11 +143,14 @@ def _citation(n: int, q: IndexedQuote, text: str | None) -> Citation:
                     passage=passage, passage_start=p_start, outlet=q.outlet)
 
 
-def rank(quotes: list[IndexedQuote]) -> list[IndexedQuote]:
+def rank(quotes: list[IndexedQuote], stance: str = "") -> list[IndexedQuote]:
     """Statements only, best first (direct quotes nudged up), each once per story: the
-    wire copies of a story (assistant/stories.py) repeat its quotes word for word."""
-    kept = [q for q in quotes if not _NOT_SAYING.search(q.cue) and q.statement
-            and not _NOT_A_SPEAKER.match(q.speaker) and q.cue != ":"]  # ":" a headline's
+    wire copies of a story (assistant/stories.py) repeat its quotes word for word. With a
+    stance ("criticise"), only the attributions carrying it; a cue that carries it makes its
+    object an answer ("Lee criticised the Fed")."""
+    kept = [q for q in quotes if not _NOT_SAYING.search(q.cue)
+            and not _NOT_A_SPEAKER.match(q.speaker) and q.cue != ":"  # ":" a headline's
+            and (carries(stance, q) if stance else q.statement)]
     kept.sort(key=lambda q: q.score + (DIRECT_BONUS if q.direct else 0), reverse=True)
     seen: set[tuple[str, str]] = set()
     out = []
@@ -134,6 +177,15 @@ def _canonical(quotes: list[IndexedQuote]) -> dict[int, str]:
                   and not name.lower().startswith("the ")]
         out[i] = fuller[0] if len(fuller) == 1 else name
     return out
+
+
+def no_stance(asked: QuoteQuestion, question: str) -> Answer:
+    """A stance question nobody's statements answer: said, not filled with other quotes."""
+    verb = {"criticise": "criticised", "praise": "praised", "deny": "denied",
+            "defend": "defended", "warn": "warned about", "support": "supported",
+            "oppose": "opposed", "accuse": "accused"}[asked.stance]
+    about = asked.topic or "it"
+    return Answer(question=question, answer=f"The articles quote no one who {verb} {about}.")
 
 
 def compose(question: str, quotes: list[IndexedQuote], texts: dict[str, str]) -> Answer:

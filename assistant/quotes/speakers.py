@@ -59,7 +59,10 @@ _TITLE_WORDS = {"president", "vice", "sen", "sen.", "senator", "rep", "rep.", "g
                 "general", "mayor", "chancellor", "former", "u.s.", "us", "u.s", "uk", "chief",
                 "executive", "ceo", "judge", "justice", "ambassador", "speaker", "leader",
                 "chairman", "chair", "director", "spokesman", "spokeswoman", "analyst", "pope",
-                "king", "queen", "prince", "attorney", "candidate", "professor", "prof."}
+                "king", "queen", "prince", "attorney", "candidate", "professor", "prof.",
+                "economist", "strategist", "historian", "author", "coach", "manager",
+                "owner", "founder", "lawmaker", "activist", "scientist", "researcher",
+                "doctor", "dr", "officer", "detective", "commissioner", "sheriff"}
 
 
 def core_name(name: str) -> str:

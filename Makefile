@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: install run test test-server clean
+.PHONY: install run test test-server bench clean
 
 install: $(STAMP)
 
@@ -25,6 +26,15 @@ test: install
 # The same tests against a running `chroma run` server: CHROMA=host:port (see .ci/run).
 test-server: install
 	ASSISTANT_TEST_CHROMA=$(CHROMA) $(BIN)/python -m pytest -m "not browser"
+
+# What bench/ needs beyond the tests (llama-index's Chroma store); then every command of
+# docs/benchmarks.md runs from a fresh clone. The benchmarks themselves take minutes each.
+bench: $(BENCH_STAMP)
+	@echo "bench/ is ready: see docs/benchmarks.md for the commands"
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -65,7 +65,11 @@ def run_llamaindex(src: Path, index: Path) -> dict:
     import chromadb
     from llama_index.core import Document, Settings, StorageContext, VectorStoreIndex
     from llama_index.core.embeddings import BaseEmbedding
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+    try:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+    except ImportError:
+        raise SystemExit("bench/ingest.py compare needs llama-index's Chroma store: run "
+                         "`make bench` first") from None
 
     from assistant.embed import get_embedder
     from assistant.ingest.chunking import make_splitter

@@ -58,6 +58,35 @@ class Settings(BaseSettings):
                              "(~1.3-2x faster ingest, cosine ~0.995 to the default)")
     embed_threads: int = Field(default=0, ge=0, description="ASSISTANT_EMBED_THREADS: "
                                "onnxruntime threads for embedding; 0 = all cores")
+    # An OpenAI-compatible /v1/embeddings service instead of the bundled model (a GPU
+    # service that N workers share: docs/deploy.md). Its vectors are its model's: an index
+    # built with one refuses the other.
+    embed_base_url: str = Field(default="", description="ASSISTANT_EMBED_BASE_URL: an "
+                                "OpenAI-compatible embeddings endpoint (…/v1); empty: the "
+                                "bundled model")
+    embed_model: str = Field(default="", description="ASSISTANT_EMBED_MODEL: the model name "
+                             "the endpoint serves (required with ASSISTANT_EMBED_BASE_URL)")
+    embed_api_key: SecretStr = Field(default=SecretStr(""), description="ASSISTANT_EMBED_"
+                                     "API_KEY: its key (local servers need none)")
+    embed_batch: int = Field(default=64, ge=1, le=2048, description="ASSISTANT_EMBED_BATCH: "
+                             "texts per request")
+    embed_concurrency: int = Field(default=4, ge=1, le=64, description="ASSISTANT_EMBED_"
+                                   "CONCURRENCY: requests in flight at once")
+    embed_timeout: float = Field(default=30.0, gt=0, le=600, description="ASSISTANT_EMBED_"
+                                 "TIMEOUT: seconds per request")
+    embed_retries: int = Field(default=3, ge=0, le=10, description="ASSISTANT_EMBED_RETRIES: "
+                               "retries of a failed request (bounded exponential backoff)")
+
+    @model_validator(mode="after")
+    def _check_remote_embedder(self) -> "Settings":
+        if self.embed_base_url and not self.embed_model:
+            raise ConfigError("ASSISTANT_EMBED_MODEL: set the model name the embeddings "
+                              f"endpoint {self.embed_base_url} serves")
+        if self.embed_base_url and not self.embed_base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"ASSISTANT_EMBED_BASE_URL: {self.embed_base_url!r} is not an "
+                              "http(s) URL like http://gpu-box:8080/v1")
+        return self
+
     chunk_tokens: int = Field(default=240, ge=16, description="ASSISTANT_CHUNK_TOKENS: "
                               "passage size in embedder tokens (MiniLM reads at most 256)")
     chunk_overlap: int = Field(default=24, ge=0, description="ASSISTANT_CHUNK_OVERLAP: tokens "

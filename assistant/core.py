@@ -49,6 +49,12 @@ class Assistant:
     @cached_property
     def embedder(self) -> Embedder:
         s = self.settings
+        if s.embed_base_url:  # an embeddings service (assistant/embed_remote.py)
+            from .embed_remote import RemoteEmbedder
+
+            return RemoteEmbedder(s.embed_base_url, s.embed_model,
+                                  s.embed_api_key.get_secret_value(), s.embed_batch,
+                                  s.embed_concurrency, s.embed_timeout, s.embed_retries)
         return get_embedder(s.embed_model_dir or None, s.embed_fast,
                             str(s.data_dir / "models"), s.embed_threads or None)
 

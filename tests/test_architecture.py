@@ -18,7 +18,7 @@ PACKAGE = ROOT / "assistant"
 # module named exactly elsewhere, like quotes.answers, is in that layer instead).
 LAYERS = [
     ["errors", "config", "types", "ids", "text", "db", "dates"],
-    ["embed", "faults", "writer", "jobs", "feeds", "ingest", "ingest.loaders", "ingest.documents",
+    ["embed", "embed_remote", "faults", "writer", "jobs", "feeds", "ingest", "ingest.loaders", "ingest.documents",
      "ingest.fetch", "ingest.sources", "ingest.chunking", "quotes", "quotes.*"],
     ["store"],
     ["keyword", "stories", "ingest.pipeline", "ingest.poll"],

@@ -339,7 +339,7 @@ def test_the_server_polls_a_feed_and_the_cli_hands_a_poll_to_it(site, seed_index
         stop(proc)
 
 
-def test_the_cli_says_refused_addresses_plainly(site, tmp_path):
+def test_the_cli_ingests_a_feed_and_says_refused_addresses_plainly(site, tmp_path):
     url = publish(site, ["Nairn"])
     index = tmp_path / "index"
     got = cli("ingest", url, index=index, data=tmp_path)
@@ -347,6 +347,10 @@ def test_the_cli_says_refused_addresses_plainly(site, tmp_path):
     assert "refused: 127.0.0.1 is a loopback address" in got.stderr
     got = cli("feeds", "add", url, index=index, data=tmp_path)
     assert got.returncode == 2 and "refused" in got.stderr
+    # let through, the feed URL is ingested item by item
+    got = cli("ingest", url, index=index, data=tmp_path, env={"ASSISTANT_FETCH_ALLOW": LOOPBACK})
+    assert got.returncode == 0, got.stderr
+    assert got.stdout.startswith("1 added"), got.stdout
 
 
 @pytest.mark.browser

@@ -154,6 +154,24 @@ def cmd_quotes(args) -> int:
     return 0
 
 
+def cmd_speakers(args) -> int:
+    check_dates(args.since, args.until)  # before anything loads
+    found = _assistant(args).speakers(args.about, args.limit, since=args.since,
+                                      until=args.until)
+    if args.json:
+        print(json.dumps({"speakers": [s.to_json() for s in found]}, ensure_ascii=False,
+                         indent=2))
+        return 0
+    for s in found:
+        print(f"{s.name}\t{s.quotes} statement{'' if s.quotes == 1 else 's'}\t"
+              f"{s.articles} article{'' if s.articles == 1 else 's'}\t"
+              f"latest {s.latest or 'undated'}")
+    if not found:
+        print("no one is quoted" + (f" about {args.about}" if args.about else ""),
+              file=sys.stderr)
+    return 0
+
+
 def cmd_extract_quotes(args) -> int:
     """The evaluation interface: {"id", "text"} lines in, {"id", "quotes": [...]} lines out,
     one per input line (a bad line gets "error" and no quotes)."""
@@ -403,6 +421,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rebuild", action="store_true",
                     help="extract every article's quotes again first (after an upgrade)")
     sp.set_defaults(func=cmd_quotes)
+
+    sp = with_index(sub.add_parser("speakers", help="who the articles quote most, one name "
+                                                    "per person"))
+    sp.add_argument("--about", metavar="TOPIC", help="only statements about this topic")
+    sp.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
+    sp.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
+    sp.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    sp.add_argument("--json", action="store_true", help='print {"speakers": [...]} as JSON')
+    sp.set_defaults(func=cmd_speakers)
 
     sp = sub.add_parser("extract-quotes", help='quotes of {"id", "text"} lines, as JSON lines')
     sp.add_argument("file", metavar="FILE.jsonl", help="input ('-' reads stdin)")

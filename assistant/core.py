@@ -27,7 +27,7 @@ from .quotes.speakers import last_name, matches
 from .retrieve import Retriever
 from .store import ArticleInfo, Prepared, Store, published_ts
 from .text import visible_text, without_surrogates
-from .types import Answer, Article, Hit, IndexedQuote, Job
+from .types import Answer, Article, Hit, IndexedQuote, Job, Speaker
 
 
 def check_question(text: str, limit: int, what: str = "question") -> str:
@@ -216,6 +216,20 @@ class Assistant:
         if vec is not None:
             found = [q for q in found if q.score >= self.settings.min_score]
         return found[:limit]
+
+    def speakers(self, about: str | None = None, limit: int = 20, since: str | None = None,
+                 until: str | None = None) -> list[Speaker]:
+        """Who the articles quote most (about a topic: among the quotes on it), one name per
+        person, with how many statements, in how many articles, and the latest date."""
+        self.check_dates(since, until)
+        about = (about or "").strip()
+        if about:
+            vec = self.retriever.embed_query(about)
+            found = [q for q in self._find_quotes(None, vec, n=500, since=since, until=until)
+                     if q.score >= self.settings.min_score]
+        else:
+            found = self._find_quotes(None, None, since=since, until=until)
+        return quote_answers.speakers(found, limit)
 
     def _find_quotes(self, speaker: str | None, vec, n: int = 50,
                      articles: list[str] | None = None, since: str | None = None,

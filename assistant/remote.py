@@ -26,7 +26,7 @@ from .errors import AssistantError, StoreError
 from .ingest.pipeline import IngestReport
 from .retrieve import RankedHit
 from .store import ArticleInfo
-from .types import Answer, Article, IndexedQuote, Job
+from .types import Answer, Article, IndexedQuote, Job, Speaker
 from .writer import Holder
 
 
@@ -140,6 +140,13 @@ class RemoteAssistant:
                                     ("until", until)) if v}
         got = self._call("GET", "/api/quotes", params={**params, "limit": limit})
         return [IndexedQuote(**q) for q in got["quotes"]]
+
+    def speakers(self, about: str | None = None, limit: int = 20, since: str | None = None,
+                 until: str | None = None) -> list[Speaker]:
+        check_dates(since, until)
+        params = {k: v for k, v in (("about", about), ("since", since), ("until", until)) if v}
+        got = self._call("GET", "/api/speakers", params={**params, "limit": limit})
+        return [Speaker(**s) for s in got["speakers"]]
 
     def article(self, article_id: str) -> Article | None:
         try:

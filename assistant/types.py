@@ -93,6 +93,20 @@ class IndexedQuote:
 
 
 @dataclass
+class Speaker:
+    """Who the quote index quotes: one person or body under one name (titles and variants
+    joined), how often, in how many articles, and when last."""
+
+    name: str
+    quotes: int
+    articles: int
+    latest: str  # the newest quote's publication date ("" when none is dated)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class Citation:
     """What [n] in an answer points at: a sentence or passage of an article."""
 

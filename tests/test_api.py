@@ -149,12 +149,21 @@ def test_quotes_by_speaker_and_topic(make, lib):
     assert 0 < len(about["quotes"]) <= 3
 
 
+def test_speakers_endpoint(make):
+    c = make()
+    got = c.get("/api/speakers").json()["speakers"]
+    assert got and {"name", "quotes", "articles", "latest"} == set(got[0])
+    assert "Barack Obama" in [s["name"] for s in got]
+    assert len(c.get("/api/speakers", params={"limit": 2}).json()["speakers"]) <= 2
+    assert c.get("/api/speakers", params={"since": "not a date"}).status_code == 422
+
+
 def test_openapi_documents_every_endpoint(make):
     c = make()
     paths = set(c.get("/openapi.json").json()["paths"])
     assert {"/api/ask", "/api/ask/stream", "/api/search", "/api/articles",
-            "/api/articles/{article_id}", "/api/quotes", "/api/feedback", "/api/feedback.csv",
-            "/healthz"} <= paths
+            "/api/articles/{article_id}", "/api/quotes", "/api/speakers", "/api/feedback",
+            "/api/feedback.csv", "/api/feeds", "/healthz"} <= paths
     assert "swagger" in c.get("/docs").text.lower()
 
 

@@ -357,3 +357,29 @@ def test_stance_questions_list_only_that_stance_or_say_none(tmp_path):
     # "who said what": statements; "criticised the Federal Reserve" says nothing more
     shown = speakers(a.ask("Who said what about the Federal Reserve?").answer)
     assert {"Raj Patel", "Sam Reed"} <= set(shown) and "Ann Lee" not in shown
+
+
+def test_speakers_lists_who_is_quoted_most_one_name_each(tmp_path, seeded):
+    rows = [
+        {"id": "a", "title": "Gas", "published": "2026-11-02", "text": "U.S. President Barack "
+         "Obama said gas prices were hurting families."},
+        {"id": "b", "title": "Oil", "published": "2026-11-05", "text": "President Obama said "
+         "the government would release oil reserves.\n\nPatrick De Haan said gas prices would "
+         "fall by spring."},
+        {"id": "c", "title": "Storm", "published": "2026-11-04", "text": "Mayor Jo Park said "
+         "the harbour would reopen on Monday."},
+    ]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    top = a.speakers()
+    assert [(s.name, s.quotes, s.articles, s.latest) for s in top][:1] == [
+        ("Barack Obama", 2, 2, "2026-11-05")]
+    assert {s.name for s in top} == {"Barack Obama", "Patrick De Haan", "Jo Park"}
+    about = [s.name for s in a.speakers(about="gas and oil prices")]
+    assert "Jo Park" not in about and "Barack Obama" in about
+    out = subprocess.run([*CLI, "speakers", "--json", "--index", str(tmp_path / "index")],
+                         capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "ASSISTANT_DATA_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["speakers"][0]["name"] == "Barack Obama"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..text import sentence_spans
-from ..types import Answer, Citation, Hit, IndexedQuote
+from ..types import Answer, Citation, Hit, IndexedQuote, Speaker
 from .speakers import core_name, group_key, matches
 
 MAX_QUOTES = 12
@@ -162,7 +162,7 @@ def rank(quotes: list[IndexedQuote], stance: str = "") -> list[IndexedQuote]:
     return out
 
 
-def _canonical(quotes: list[IndexedQuote]) -> dict[int, str]:
+def canonical_names(quotes: list[IndexedQuote]) -> dict[int, str]:
     """Speaker name per quote: one person, one name. Titles and affiliations go ("U.S.
     President Barack Obama", "De Haan of GasBuddy" -> "Barack Obama", "De Haan"), and a
     short form joins the fuller name in the same answer ("Obama" -> "Barack Obama") when
@@ -177,6 +177,26 @@ def _canonical(quotes: list[IndexedQuote]) -> dict[int, str]:
                   and not name.lower().startswith("the ")]
         out[i] = fuller[0] if len(fuller) == 1 else name
     return out
+
+
+def speakers(quotes: list[IndexedQuote], limit: int = 20) -> list[Speaker]:
+    """Who is quoted most: statements grouped under one name per person (as answers show
+    them), most quoted first, then the most recently quoted."""
+    quotes = rank(quotes)
+    names = canonical_names(quotes)
+    groups: dict[str, list[IndexedQuote]] = {}
+    shown: dict[str, str] = {}
+    for i, q in enumerate(quotes):
+        key = group_key(names[i])
+        if key:
+            groups.setdefault(key, []).append(q)
+            shown.setdefault(key, names[i])
+    out = [Speaker(name=shown[k], quotes=len(qs), articles=len({q.article_id for q in qs}),
+                   latest=max((q.published for q in qs), default=""))
+           for k, qs in groups.items()]
+    out.sort(key=lambda s: s.latest, reverse=True)  # stable: the newest first among equals
+    out.sort(key=lambda s: s.quotes, reverse=True)
+    return out[:limit]
 
 
 def no_stance(asked: QuoteQuestion, question: str) -> Answer:
@@ -194,7 +214,7 @@ def compose(question: str, quotes: list[IndexedQuote], texts: dict[str, str]) ->
     groups: dict[str, list[IndexedQuote]] = {}
     names: dict[str, str] = {}
     taken = 0
-    canonical = _canonical(quotes)
+    canonical = canonical_names(quotes)
     for i, q in enumerate(quotes):
         key = group_key(canonical[i])
         if not key or taken >= MAX_QUOTES:

@@ -13,6 +13,7 @@ GET  /api/feeds         the feeds the server polls (admin); POST adds one, DELET
 GET  /api/stats         what is indexed
 DELETE /api/articles/{id}  (admin)
 GET  /api/quotes        the quotation index (who said what)
+GET  /api/speakers      who is quoted most (?about=, ?limit=)
 POST /api/feedback      thumbs up/down on an answer; GET /api/feedback[.csv] (admin)
 GET  /api/me            who you are signed in as
 
@@ -330,6 +331,16 @@ def build_router(web: Web) -> APIRouter:
         about a topic (best first; without one, newest first), published since..until."""
         found = assistant.quotes(speaker, about, limit, since=since, until=until)
         return {"quotes": [q.to_json() for q in found]}
+
+    @router.get("/speakers", tags=["questions"])
+    def speakers(about: str | None = Query(None, max_length=500),
+                 limit: int = Query(20, ge=1, le=500),
+                 since: str | None = Query(None, max_length=10, description="YYYY-MM-DD"),
+                 until: str | None = Query(None, max_length=10, description="YYYY-MM-DD"),
+                 _: Identity = Depends(user)) -> dict:
+        """Who the articles quote most (about a topic), one name per person."""
+        found = assistant.speakers(about, limit, since=since, until=until)
+        return {"speakers": [s.to_json() for s in found]}
 
     @router.post("/feedback", tags=["feedback"])
     def feedback(req: FeedbackRequest, who: Identity = Depends(user)) -> dict:

@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import get_settings
 from .dates import check_dates
 from .errors import AssistantError, StoreError
+from .text import plural
 from .types import Answer, hits_json
 
 
@@ -163,8 +164,7 @@ def cmd_speakers(args) -> int:
                          indent=2))
         return 0
     for s in found:
-        print(f"{s.name}\t{s.quotes} statement{'' if s.quotes == 1 else 's'}\t"
-              f"{s.articles} article{'' if s.articles == 1 else 's'}\t"
+        print(f"{s.name}\t{plural(s.quotes, 'statement')}\t{plural(s.articles, 'article')}\t"
               f"latest {s.latest or 'undated'}")
     if not found:
         print("no one is quoted" + (f" about {args.about}" if args.about else ""),
@@ -216,10 +216,10 @@ def cmd_articles_list(args) -> int:
     for i in infos:
         # wire copies: every member of a story of several articles names it
         story = f"\tstory {i.story} ({sizes[i.story]} articles)" if sizes[i.story] > 1 else ""
-        print(f"{i.id}\t{i.published or 'undated'}\t{i.chunks} chunk{'' if i.chunks == 1 else 's'}\t"
+        print(f"{i.id}\t{i.published or 'undated'}\t{plural(i.chunks, 'chunk')}\t"
               f"{i.title}{story}")
     copies = sum(n - 1 for n in sizes.values())
-    print(f"{len(infos)} article{'s' if len(infos) != 1 else ''}"
+    print(plural(len(infos), "article")
           + (f", {copies} of them wire copies of another" if copies else ""), file=sys.stderr)
     return 0
 
@@ -270,7 +270,7 @@ def cmd_jobs(args) -> int:
         progress = f"{j.done}/{j.total}" if j.total else "-"
         summary = (j.result or {}).get("summary", "") or j.error
         print(f"{j.id}\t{j.kind}\t{j.state}\t{progress}\t{what}\t{summary}")
-    print(f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}, {queue.depth()} waiting",
+    print(f"{plural(len(jobs), 'job')}, {queue.depth()} waiting",
           file=sys.stderr)
     return 0
 
@@ -293,9 +293,11 @@ def cmd_feeds(args) -> int:
 
     settings = get_settings(index_dir=getattr(args, "index", None))
     if args.action == "poll":
+        from .feeds import FeedRegistry
+
         a = _assistant(args, write=True)
-        urls = [args.url] if args.url else [f.url for f in _core().Assistant(settings)
-                                            .list_feeds()]
+        urls = [args.url] if args.url else [f.url for f in
+                                            FeedRegistry(settings.data_dir).list()]
         if not urls:
             print("no feeds registered (`assistant feeds add URL`)", file=sys.stderr)
             return 0
@@ -330,7 +332,7 @@ def cmd_feeds(args) -> int:
                  else "polling now" if f.job else "ok")
         print(f"{f.url}\tevery {f.every / 60:g} min\tlast poll {_ago(f.last_poll)}\t"
               f"{f.new_items} new\t{f.items} items\tnext {_ago(f.next_poll)}\t{state}")
-    print(f"{len(feeds)} feed{'s' if len(feeds) != 1 else ''}", file=sys.stderr)
+    print(plural(len(feeds), "feed"), file=sys.stderr)
     return 0
 
 
@@ -386,6 +388,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="assistant", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
+    def with_dates(sp):
+        sp.add_argument("--since", metavar="DATE", help="only articles published on or after "
+                                                        "DATE (YYYY-MM-DD, YYYY-MM or YYYY)")
+        sp.add_argument("--until", metavar="DATE", help="only articles published on or before "
+                                                        "DATE")
+        return sp
+
     def with_index(sp):
         sp.add_argument("--index", type=Path, help="index folder (default: ASSISTANT_INDEX_DIR "
                                                    "or ./index)")
@@ -407,9 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--conversation", metavar="ID",
                     help="continue conversation ID (started if new): follow-ups like "
                          "'and what did Putin say?' use its history")
-    sp.add_argument("--since", metavar="DATE", help="only articles published on or after DATE "
-                                                    "(YYYY-MM-DD, YYYY-MM or YYYY)")
-    sp.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    with_dates(sp)
     sp.set_defaults(func=cmd_ask)
 
     sp = with_index(sub.add_parser("quotes", help="who said what: list indexed quotes"))
@@ -426,8 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "per person"))
     sp.add_argument("--about", metavar="TOPIC", help="only statements about this topic")
     sp.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
-    sp.add_argument("--since", metavar="DATE", help="only articles published on or after DATE")
-    sp.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
+    with_dates(sp)
     sp.add_argument("--json", action="store_true", help='print {"speakers": [...]} as JSON')
     sp.set_defaults(func=cmd_speakers)
 
@@ -440,9 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("query", nargs="?", metavar="QUERY", help="words to search for (or "
                                                                "--queries for a batch)")
     sp.add_argument("-k", type=int, default=5, help="passages to return (default 5)")
-    sp.add_argument("--since", metavar="DATE", help="published on or after DATE "
-                                                    "(YYYY-MM-DD, YYYY-MM or YYYY)")
-    sp.add_argument("--until", metavar="DATE", help="published on or before DATE")
+    with_dates(sp)
     sp.add_argument("--as-of", dest="as_of", metavar="DATE",
                     help="the date the question is asked on: 'this week' etc. resolve "
                          "against it and nothing published later is returned")

@@ -246,13 +246,11 @@ class Assistant:
         # a pronoun nobody could resolve has no speaker to show
         return [q for q in found if q.speaker and (not speaker or matches(speaker, q.speaker))]
 
-    def _quote_answer(self, question: str, hits: list[Hit], since: str | None = None,
+    def _quote_answer(self, question: str, asked: quote_answers.QuoteQuestion,
+                      hits: list[Hit], since: str | None = None,
                       until: str | None = None) -> Answer | None:
-        """A who-said answer from the quote index, or None when the question isn't one or
-        the index holds nothing that fits (the passages answer instead)."""
-        asked = quote_answers.parse(question)
-        if asked is None:
-            return None
+        """The answer from the quote index to a who-said question (`asked`, as parsed), or
+        None when the index holds nothing that fits (the passages answer instead)."""
         if not asked.topic:
             found = (self._find_quotes(asked.speaker, None, since=since, until=until)
                      if asked.speaker else [])
@@ -323,11 +321,10 @@ class Assistant:
         qvec = self.retriever.embed_query(question)
         hits = self.retriever.search(question, self.settings.top_k, vector=qvec,
                                      since=since, until=until)
-        quoted = self._quote_answer(question, hits, since, until)
+        asked = quote_answers.parse(question)
+        quoted = self._quote_answer(question, asked, hits, since, until) if asked else None
         if quoted is not None:
             return question, quote_answers.as_hits(quoted), lambda: quoted, quoted
-
-        asked = quote_answers.parse(question)
 
         def fallback() -> Answer:
             found = extractive.answer(question, hits, qvec, self.embedder,

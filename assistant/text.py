@@ -89,3 +89,8 @@ def without_surrogates(text: str) -> str:
     if text.isascii():
         return text
     return "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
+
+
+def plural(n: int, word: str) -> str:
+    """"1 article", "2 articles"."""
+    return f"{n} {word}" + ("" if n == 1 else "s")

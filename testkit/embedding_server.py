@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .loopback import LoopbackServer, QuietHandler
 
 
-class EmbeddingServer:
+class EmbeddingServer(LoopbackServer):
     def __init__(self, model: str = "minilm-remote"):
         from assistant.embed import get_embedder
 
@@ -26,21 +27,15 @@ class EmbeddingServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self._lock = threading.Lock()
-        self.server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> "EmbeddingServer":
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def _send(self, status: int, body: dict) -> None:
                 raw = json.dumps(body).encode()
                 self.send_response(status)
@@ -76,18 +71,4 @@ class EmbeddingServer:
                     with site._lock:
                         site.in_flight -= 1
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
-    def __enter__(self) -> "EmbeddingServer":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return self.serve(Handler)

@@ -13,16 +13,16 @@ a well-behaved publisher; `etags=False` makes it ignore them. Tests and bench/ s
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections import Counter
 from email.utils import formatdate
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from .loopback import LoopbackServer, QuietHandler
 
-class NewsSite:
+
+class NewsSite(LoopbackServer):
     def __init__(self, host: str = "127.0.0.1"):
         self.host = host
         self.docs: dict[str, tuple[str, bytes]] = {}
@@ -30,7 +30,6 @@ class NewsSite:
         self.hits: Counter = Counter()
         self.conditional: Counter = Counter()  # requests answered 304
         self.etags = True
-        self.server: ThreadingHTTPServer | None = None
 
     # -- content ---------------------------------------------------------------------------
 
@@ -45,21 +44,12 @@ class NewsSite:
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
 
-    @property
-    def port(self) -> int:
-        return self.server.server_address[1]
-
     # -- serving ---------------------------------------------------------------------------
 
     def start(self) -> "NewsSite":
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 parts = urlsplit(self.path)
                 path, query = parts.path, parse_qs(parts.query)
@@ -116,15 +106,7 @@ class NewsSite:
                 except OSError:
                     pass
 
-        self.server = ThreadingHTTPServer((self.host, 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
+        return self.serve(Handler)
 
 
 # -- documents -------------------------------------------------------------------------------

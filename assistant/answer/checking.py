@@ -70,13 +70,27 @@ def _is_phone(m: re.Match) -> bool:
     return not _ISO_DATE.match(text) and (len(_digits(text)) >= 9 or text.startswith("+"))
 
 
-def remove_contacts(text: str, sources: Sequence[str]) -> tuple[str, list[str]]:
-    """text with every link, e-mail address and phone number that appears in none of the
-    sources replaced by "[link removed]" (…), and a warning for each. The warning names a
-    link's host defanged ("evil[.]example"), never the link itself."""
-    pool = "\n".join(sources).lower()
-    links = {_link_key(u) for u in _LINK.findall(pool)}
-    phones = {_digits(m.group(0)) for m in _PHONE.finditer(pool) if _is_phone(m)}
+@dataclass
+class Contacts:
+    """The links, e-mail addresses and phone numbers the sources give: read once per
+    answer (a streamed one checks its text again at every piece)."""
+
+    pool: str  # the sources, lower case
+    links: set[str]
+    phones: set[str]
+
+    @classmethod
+    def of(cls, sources: Sequence[str]) -> "Contacts":
+        pool = "\n".join(sources).lower()
+        return cls(pool, {_link_key(u) for u in _LINK.findall(pool)},
+                   {_digits(m.group(0)) for m in _PHONE.finditer(pool) if _is_phone(m)})
+
+
+def remove_contacts(text: str, known: Contacts) -> tuple[str, list[str]]:
+    """text with every link, e-mail address and phone number that the sources do not give
+    replaced by "[link removed]" (…), and a warning for each. The warning names a link's
+    host defanged ("evil[.]example"), never the link itself."""
+    pool, links, phones = known.pool, known.links, known.phones
     warnings: list[str] = []
 
     def link(m: re.Match) -> str:
@@ -219,7 +233,7 @@ def check(answer_text: str, sources: Sequence[str], known: Sequence[str] = ()) -
     """Check an answer against sources[0..N-1], which the model saw as [1]..[N]; known:
     more text the model was given (the articles' urls), whose links may be repeated."""
     text, used, invalid = renumber(strip_thinking(answer_text), len(sources))
-    text, contact_warnings = remove_contacts(text.strip(), [*sources, *known])
+    text, contact_warnings = remove_contacts(text.strip(), Contacts.of([*sources, *known]))
     result = Checked(text=text, used=used)
     for k in dict.fromkeys(invalid):
         result.warnings.append(f"removed citation [{k}]: no such source "
@@ -258,13 +272,13 @@ class CitationStream:
 
     def __init__(self, n_sources: int, sources: Sequence[str] = ()):
         self.n_sources = n_sources
-        self.sources = list(sources)
+        self.contacts = Contacts.of(sources)
         self.raw = ""
         self.emitted = ""
 
     def _release(self, text: str) -> str:
         out = renumber(text.rstrip(), self.n_sources)[0].strip()
-        out = remove_contacts(out, self.sources)[0]
+        out = remove_contacts(out, self.contacts)[0]
         if not out.startswith(self.emitted):  # cannot happen for well-formed groups
             return ""
         delta, self.emitted = out[len(self.emitted):], out

@@ -51,16 +51,16 @@ def poll_feed(url: str, registry: FeedRegistry, fetcher: Fetcher, store: Store,
     seen = registry.seen(url)
     fresh = [i for i in items if (s := seen.get(i.url)) is None or s.fingerprint != i.fingerprint
              or (not s.article_id and s.attempts < ITEM_ATTEMPTS)]
-    new = [i for i in fresh if i.url not in seen]
-    indexed = store.article_info(article_id(i.url, "") for i in new)
-    known = [i for i in new if article_id(i.url, "") in indexed]
-    fetch = [i for i in fresh if i not in known]
+    url_id = {i.url: article_id(i.url, "") for i in fresh if i.url not in seen}
+    indexed = store.article_info(url_id.values())
+    known = [i for i in fresh if url_id.get(i.url) in indexed]
+    fetch = [i for i in fresh if url_id.get(i.url) not in indexed]
 
     got = fetch_items(fetch, fetcher, listing.title)
     articles = [g.article for g in got if g.article is not None]
     report = ingest(articles) if articles else IngestReport()
     kept = set(report.added) | set(report.updated) | set(report.unchanged)
-    registry.record_items(url, [(i.url, i.fingerprint, article_id(i.url, "")) for i in known]
+    registry.record_items(url, [(i.url, i.fingerprint, url_id[i.url]) for i in known]
                           + [(g.item.url, g.item.fingerprint,
                               g.article.id if g.article is not None and g.article.id in kept
                               else "") for g in got])

@@ -66,11 +66,16 @@ class Listing:
     sitemaps: list[str] = field(default_factory=list)  # the children of a sitemap index
 
 
+def _root(body: bytes) -> str:
+    """The document's root element among those told apart here ("" for none)."""
+    m = _ROOT.search(body[:4096])
+    return m.group(1).decode().lower() if m else ""
+
+
 def kind_of(resp: Response) -> str:
     """"feed", "sitemap", "sitemapindex" or "page", by the document's root element (a
     server's content type is often wrong: feeds served as text/html, pages as text/xml)."""
-    m = _ROOT.search(resp.body[:4096])
-    root = m.group(1).decode().lower() if m else ""
+    root = _root(resp.body)
     if root in ("rss", "feed", "rdf"):
         return "feed"
     if root in ("urlset", "sitemapindex"):
@@ -193,8 +198,7 @@ def url_date(url: str) -> str:
 
 def page_article(resp: Response) -> Article:
     """The article on a fetched page."""
-    m = _ROOT.search(resp.body[:4096])
-    if resp.content_type not in PAGE_TYPES and not (m and m.group(1).lower() == b"html"):
+    if resp.content_type not in PAGE_TYPES and _root(resp.body) != "html":
         raise LoadError(f"not an HTML page ({resp.content_type or 'no content type'})",
                         resp.url)
     text = None

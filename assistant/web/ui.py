@@ -19,6 +19,7 @@ import gradio as gr
 
 from ..config import parse_interval
 from ..errors import AssistantError
+from ..text import plural
 from ..types import Answer, Job
 from .api import filter_articles
 from .context import Web
@@ -240,10 +241,6 @@ def jobs_list_html(jobs: list[Job]) -> str:
         for j in jobs)
     return ('<table class="jobs"><thead><tr><th>Job</th><th>Kind</th><th>State</th>'
             f'<th>Articles</th><th>Result</th></tr></thead><tbody>{rows}</tbody></table>')
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _when(t: float) -> str:

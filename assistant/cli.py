@@ -528,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `assistant ask … | head`: the reader left, no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     finally:  # main() called in-process (tests, scripts) must not keep the index locked
         while _LOCKS:
             _LOCKS.pop().release()

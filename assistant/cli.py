@@ -64,6 +64,8 @@ def cmd_ingest(args) -> int:
     report = a.ingest(args.paths, progress=progress)
     for where, reason in report.errors:
         print(f"error: {where}: {reason}", file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(report.summary())
     if a.settings.extract_quotes and (stale := a.quotes_outdated()):
         print(f"note: {stale} article(s) have quotes from older extraction rules (or none); "

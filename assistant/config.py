@@ -54,8 +54,12 @@ class Settings(BaseSettings):
     embed_model_dir: str = Field(default="", description="ASSISTANT_EMBED_MODEL_DIR: a local "
                                  "ONNX model folder; empty: the bundled all-MiniLM-L6-v2")
     # Its vectors are another model's: an index built with one refuses the other.
-    embed_fast: bool = Field(default=False, description="ASSISTANT_EMBED_FAST: the int8 model "
-                             "(~1.3-2x faster ingest, cosine ~0.995 to the default)")
+    # Unset: the int8 model for a new index, and for an existing one the model it was built
+    # with (an index built before int8 was the default keeps fp32 until rebuilt).
+    embed_fast: bool | None = Field(default=None, description="ASSISTANT_EMBED_FAST: 1 = the "
+                                    "int8 model (~1.4x faster ingest, cosine ~0.99 to fp32), 0 = "
+                                    "fp32; unset: int8 for a new index, else what the index "
+                                    "holds")
     embed_threads: int = Field(default=0, ge=0, description="ASSISTANT_EMBED_THREADS: "
                                "onnxruntime threads for embedding; 0 = all cores")
     # An OpenAI-compatible /v1/embeddings service instead of the bundled model (a GPU
@@ -254,9 +258,10 @@ class Settings(BaseSettings):
 
     # -- under load (docs/deploy.md "Under load") --------------------------------------------
     embed_cache: int = Field(
-        default=20000, description="ASSISTANT_EMBED_CACHE: vectors of short texts (questions, "
-                                   "the answer sentences the extractive answerer scores) kept "
-                                   "by the server, LRU; ~1.6 kB each. 0 turns the cache off")
+        default=20000, description="ASSISTANT_EMBED_CACHE: vectors of short texts (questions; "
+                                   "answer sentences of an index built before sentence "
+                                   "vectors were stored) kept by the server, LRU; ~1.6 kB "
+                                   "each. 0 turns the cache off")
     answers_at_once: int = Field(
         default=0, description="ASSISTANT_ANSWERS_AT_ONCE: questions answered at once, per way "
                                "in (each Gradio page, the REST API); the others wait in line. "

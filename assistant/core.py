@@ -13,20 +13,20 @@ from .answer import extractive
 from .answer.llm import LLMAnswerer
 from .chat import Conversations, Turn, rewrite_followup
 from .config import Settings, get_settings
-from .dates import check_dates, parse_date
-from .embed import Embedder, get_embedder
+from .dates import check_dates, find_time, parse_date
+from .embed import Embedder, get_embedder, model_cache
 from .errors import LoadError, QuestionError, QueueError
 from .feeds import Feed, FeedRegistry
 from .ingest.fetch import Fetcher
-from .ingest.pipeline import IngestReport, ingest, quote_extractor
+from .ingest.pipeline import IngestReport, ingest, quote_extractor, quote_vectors
 from .ingest.poll import poll_feed
 from .ingest.sources import FEED_ACCEPT, parse_listing
 from .quotes import RULES
 from .quotes import answers as quote_answers
 from .quotes.speakers import last_name, matches
 from .retrieve import Retriever
-from .store import ArticleInfo, Prepared, Store, published_ts
-from .text import visible_text, without_surrogates
+from .store import ArticleInfo, Prepared, Store, published_ts, recorded_model
+from .text import sentence_spans, visible_text, without_surrogates
 from .types import Answer, Article, Hit, IndexedQuote, Job, Speaker
 
 
@@ -55,8 +55,17 @@ class Assistant:
             return RemoteEmbedder(s.embed_base_url, s.embed_model,
                                   s.embed_api_key.get_secret_value(), s.embed_batch,
                                   s.embed_concurrency, s.embed_timeout, s.embed_retries)
-        return get_embedder(s.embed_model_dir or None, s.embed_fast,
-                            str(s.data_dir / "models"), s.embed_threads or None)
+        return get_embedder(s.embed_model_dir or None, self.embed_fast,
+                            str(model_cache(s.data_dir / "models")), s.embed_threads or None)
+
+    @cached_property
+    def embed_fast(self) -> bool:
+        """Whether the int8 model embeds: as configured, else int8 for a new index and the
+        model an existing index holds (docs/deploy.md, "Ingest speed")."""
+        if self.settings.embed_fast is not None:
+            return self.settings.embed_fast
+        recorded = recorded_model(self.settings)
+        return recorded is None or recorded.endswith("+int8")
 
     @cached_property
     def store(self) -> Store:
@@ -102,6 +111,13 @@ class Assistant:
                             fetcher=self.fetcher, max_items=self.settings.fetch_max_items,
                             articles=articles)
             changed = bool(report.added or report.updated)
+            if self.settings.embed_fast is None and not self.embed_fast \
+                    and not self.settings.embed_base_url:
+                report.notes.append(
+                    f"this index holds fp32 vectors ({self.embedder.name}), so they stay fp32; "
+                    "new indexes use the int8 model, ~1.4x faster to build. To switch, index "
+                    "the articles again into a new index (--index DIR), or set "
+                    "ASSISTANT_EMBED_FAST=0 to keep fp32 without this note")
             return report
         finally:
             if changed:  # a stopped run may have written some batches too
@@ -169,9 +185,14 @@ class Assistant:
             if article is None:  # deleted meanwhile
                 continue
             found = extract(article)
-            vectors = self.embedder.embed([q.content for q in found])
-            self.store.replace_quotes([Prepared(article, [], None, found, vectors,
-                                                quote_rules=RULES)])
+            spans, vectors = self.store.article_sentences(article.id, article.version)
+            if not spans:  # indexed before sentence vectors were stored
+                spans = sentence_spans(article.text)
+                vectors = self.embedder.embed([article.text[s:e] for s, e in spans])
+            p = Prepared(article, [], None, found, quote_rules=RULES, sentences=spans,
+                         sentence_vectors=vectors)
+            p.quote_vectors = quote_vectors(p, self.embedder)
+            self.store.replace_quotes([p])
         return self.store.count_quotes()
 
     # -- feeds -----------------------------------------------------------------------------
@@ -310,7 +331,8 @@ class Assistant:
         return None
 
     def _prepare(self, question: str, conversation: str | None, history: list[Turn] | None,
-                 since: str | None = None, until: str | None = None
+                 since: str | None = None, until: str | None = None,
+                 as_of: str | None = None
                  ) -> tuple[str, list[Hit], Callable[[], Answer], Answer | None]:
         """(standalone question, sources, offline answer, the attribution list of a who-said
         question or None). The sources are the passages, or the attributions."""
@@ -320,7 +342,7 @@ class Assistant:
             question = rewrite_followup(question, history, self.llm)
         qvec = self.retriever.embed_query(question)
         hits = self.retriever.search(question, self.settings.top_k, vector=qvec,
-                                     since=since, until=until)
+                                     since=since, until=until, as_of=as_of)
         asked = quote_answers.parse(question)
         quoted = self._quote_answer(question, asked, hits, since, until) if asked else None
         if quoted is not None:
@@ -328,7 +350,8 @@ class Assistant:
 
         def fallback() -> Answer:
             found = extractive.answer(question, hits, qvec, self.embedder,
-                                      self.settings.min_score)
+                                      self.settings.min_score, self.store.sentences)
+            found = extractive.outside_window(found, find_time(question, parse_date(as_of)))
             if asked is not None and asked.speaker and found.citations:
                 # "what did Putin say?" with no statement of his: say so, never pass off
                 # sentences about him as his words
@@ -349,15 +372,17 @@ class Assistant:
 
     def ask(self, question: str, conversation: str | None = None,
             history: list[Turn] | None = None, since: str | None = None,
-            until: str | None = None) -> Answer:
+            until: str | None = None, as_of: str | None = None) -> Answer:
         """conversation: an id whose history is read and extended; history: turns held by
         the caller (a Gradio chat). Either makes a follow-up standalone before retrieval.
+        as_of: the day the question is asked on, which "this week" is relative to (default
+        today).
         since/until: only articles published in that range (YYYY-MM-DD, YYYY-MM, YYYY)."""
         typed = visible_text(question)
         if (refused := self._refusal(typed, question)) is not None:
             return refused
         question, hits, fallback, listed = self._prepare(typed, conversation, history, since,
-                                                         until)
+                                                         until, as_of)
         result = self._answer(question, hits, fallback, listed)
         if conversation:
             self.conversations.add(conversation, typed, result, standalone=question)

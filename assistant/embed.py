@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -79,6 +80,19 @@ def model_files(model_dir: str | os.PathLike | None) -> tuple[str, Path, Path]:
     return root.name, model, tok
 
 
+def model_cache(fallback: Path) -> Path:
+    """Where the int8 conversion is kept: the user's cache, one per machine for every index
+    (and test), else `fallback` (the data dir) when that cannot be written."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "article-assistant"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        if os.access(base, os.W_OK):
+            return base
+    except OSError:
+        pass
+    return fallback
+
+
 def quantized_model(model_path: Path, cache_dir: Path) -> Path:
     """The model converted once to true int8 (per-channel dynamic quantisation), cached.
 
@@ -107,8 +121,12 @@ def quantized_model(model_path: Path, cache_dir: Path) -> Path:
         so.log_severity_level = 3
         ort.InferenceSession(str(model_path), so, providers=["CPUExecutionProvider"])
         staged = Path(tmp) / "q.onnx"
-        quantize_dynamic(str(folded), str(staged), per_channel=True,
-                         weight_type=QuantType.QInt8)
+        logging.disable(logging.WARNING)  # the quantiser's advice to its own developers
+        try:
+            quantize_dynamic(str(folded), str(staged), per_channel=True,
+                             weight_type=QuantType.QInt8)
+        finally:
+            logging.disable(logging.NOTSET)
         staged.replace(out)  # atomic: a crash never leaves a half-written model in the cache
     return out
 
@@ -207,10 +225,10 @@ if __name__ == "__main__":  # `python -m assistant.embed --check`: the install's
 
 
 class CachedEmbedder:
-    """The embedder with an LRU of the vectors of short texts: questions and the sentences
-    the extractive answerer scores (up to 24 per question, most of an answer's CPU). Popular
-    articles come back in many answers; their sentences are embedded once. Long texts and
-    large calls (ingest batches) pass straight through, so an ingest never flushes it."""
+    """The embedder with an LRU of the vectors of short texts: questions asked again, and
+    the sentences the extractive answerer scores in an index built before sentence vectors
+    were stored at ingest (up to 24 per question). Long texts and large calls (ingest
+    batches) pass straight through, so an ingest never flushes it."""
 
     MAX_CHARS = 600
     MAX_CALL = 64

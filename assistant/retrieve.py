@@ -390,7 +390,8 @@ class Retriever:
                 published=info.published, text=text[start:end], start=start, end=end,
                 score=round(float(p.cos), 4), chunk_index=int(snap.chunk[p.chunks[0]]),
                 authors=info.authors, outlet=info.outlet, story=info.story,
-                also_in=(also_in or {}).get(p.article_id, []),
+                also_in=(also_in or {}).get(p.article_id, []), version=info.version,
+                chunks=len(p.chunks),
                 relevance=round(float(p.relevance), 4)))
         return hits
 

@@ -33,6 +33,7 @@ from .faults import guard
 from .quotes import RULES
 from .quotes.speakers import display_name, last_name
 from .types import Article, Chunk, Hit, IndexedQuote
+from .vectors import pack, unpack
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class Prepared:
     story: str = ""  # the wire story it belongs to (assistant/stories.py); "": its own
     signature: str = ""  # its MinHash signature, encoded
     shingles: int = 0
+    sentences: list[tuple[int, int]] = field(default_factory=list)  # text.sentence_spans
+    sentence_vectors: np.ndarray | None = None
 
 
 @dataclass
@@ -141,6 +144,18 @@ def _set_timeout(client, seconds: float) -> None:
     else:  # pragma: no cover - depends on the chromadb version
         log.warning("cannot set a request timeout on this chromadb's HttpClient: a hung "
                     "Chroma server will block queries")
+
+
+def recorded_model(settings: Settings) -> str | None:
+    """The embedding model an existing index was built with; None when there is no index
+    yet (nothing is created to find out)."""
+    if not settings.chroma_host and not (settings.index_dir / "chroma.sqlite3").is_file():
+        return None
+    try:
+        col = make_client(settings).get_collection(f"{settings.collection}-chunks")
+    except Exception:  # no such collection yet (or a server not answering: Store says so)
+        return None
+    return (col.metadata or {}).get("embed_model")
 
 
 def _where_store(settings: Settings) -> str:
@@ -291,7 +306,7 @@ class Store:
                             published=info.published, text=doc, start=int(m["start"]),
                             end=int(m["end"]), score=1.0 - float(dist),
                             chunk_index=int(m["chunk"]), authors=info.authors,
-                            outlet=info.outlet))
+                            outlet=info.outlet, version=info.version))
         return hits[:k]
 
     def nearest_chunks(self, vector: np.ndarray, n: int, where: dict | None = None
@@ -440,12 +455,14 @@ class Store:
         for p in items:
             article, chunks, vectors = p.article, p.chunks, p.vectors
             version = article.version
-            for c, v in zip(chunks, vectors):
+            for c, v, (spans, packed) in zip(chunks, vectors, _sentences_by_chunk(p)):
                 ids.append(f"{article.id}#{version}#{c.index}")
                 embs.append(v.tolist())
                 docs.append(c.text)
                 meta = {"article_id": article.id, "version": version, "chunk": c.index,
                         "start": c.start, "end": c.end, "published": article.published}
+                if spans:
+                    meta["sentences"], meta["sentence_vectors"] = spans, packed
                 if (ts := published_ts(article.published)) is not None:
                     meta["published_ts"] = ts
                 metas.append(meta)
@@ -473,6 +490,58 @@ class Store:
         self._changed()
         for p in items:
             self._delete_chunks(p.article.id, keep_version=p.article.version)
+
+    def sentences(self, hits: Iterable[Hit]) -> dict[str, list[tuple[int, int, np.ndarray]]]:
+        """{article id: [(start, end, vector)] sorted} of the sentences stored at ingest that
+        lie wholly inside the given hits (only hits that know their article's version; none
+        for an index built before sentences were stored)."""
+        hits = [h for h in hits if h.version]
+        if not hits:
+            return {}
+        # the passage's chunks and their neighbours: a sentence is stored with the first
+        # chunk it starts in, which may be the one before (chunks overlap)
+        ids = list(dict.fromkeys(f"{h.article_id}#{h.version}#{n}" for h in hits
+                                 for n in range(max(0, h.chunk_index - 1),
+                                                h.chunk_index + h.chunks)))
+        got = self.chunks.get(ids=ids, include=["metadatas"])
+        bounds: dict[str, list[tuple[int, int]]] = {}
+        for h in hits:
+            bounds.setdefault(h.article_id, []).append((h.start, h.end))
+        out = {}
+        for article_id, found in self._unpacked(got["metadatas"]).items():
+            inside = [found[k] for k in sorted(found)
+                      if any(hs <= found[k][0] and found[k][1] <= he
+                             for hs, he in bounds[article_id])]
+            if inside:
+                out[article_id] = inside
+        return out
+
+    def article_sentences(self, article_id: str, version: str
+                          ) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """(spans, vectors) of the sentences stored with one version of an article, sorted
+        (none for an index built before sentences were stored)."""
+        got = self.chunks.get(where=where_clause(article_id=article_id, version=version),
+                              include=["metadatas"])
+        found = self._unpacked(got["metadatas"]).get(article_id, {})
+        rows = [found[k] for k in sorted(found)]
+        if not rows:
+            return [], np.zeros((0, self.embed_dim), dtype=np.float32)
+        return [(s, e) for s, e, _ in rows], np.stack([v for _, _, v in rows])
+
+    def _unpacked(self, metas: list[dict]) -> dict[str, dict[int, tuple[int, int, np.ndarray]]]:
+        """{article id: {start: (start, end, vector)}} of the sentences packed in chunk
+        records (vectors.pack); a damaged record's are left out, to be embedded again."""
+        out: dict[str, dict[int, tuple[int, int, np.ndarray]]] = {}
+        for m in metas:
+            try:
+                spans, vecs = unpack(m.get("sentences", ""), m.get("sentence_vectors", ""),
+                                     self.embed_dim)
+            except ValueError:
+                log.warning("unreadable sentence vectors in a chunk of %s", m.get("article_id"))
+                continue
+            mine = out.setdefault(m["article_id"], {})
+            mine.update((s, (s, e, v)) for (s, e), v in zip(spans, vecs))
+        return out
 
     def _delete_chunks(self, article_id: str, keep_version: str | None = None) -> None:
         """Delete an article's chunks and quotes (those of other versions than keep_version)."""
@@ -535,6 +604,20 @@ class Store:
                     col.delete(ids=stale[b:b + self.max_batch])
                 removed += len(stale)
         return removed
+
+
+def _sentences_by_chunk(p: Prepared) -> list[tuple[str, str]]:
+    """Per chunk, its packed sentences: each sentence is kept once, with the first chunk it
+    starts in (a reader of a passage reads the records of every chunk it overlaps)."""
+    if p.sentence_vectors is None or not p.sentences:
+        return [("", "")] * len(p.chunks)
+    owner: dict[int, list[int]] = {}
+    for i, (s, _) in enumerate(p.sentences):
+        home = next((c.index for c in p.chunks if c.start <= s < c.end), None)
+        if home is not None:
+            owner.setdefault(home, []).append(i)
+    return [pack([p.sentences[i] for i in owner.get(c.index, [])],
+                 p.sentence_vectors[owner.get(c.index, [])]) for c in p.chunks]
 
 
 def wait_for_server(settings: Settings, timeout: float = 30.0) -> None:

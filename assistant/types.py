@@ -61,6 +61,8 @@ class Hit:
     outlet: str = ""
     story: str = ""  # the wire story (assistant/stories.py): its first article's id
     also_in: list[str] = field(default_factory=list)  # other outlets that ran the story
+    version: str = ""  # the article version the passage was read from ("": unknown)
+    chunks: int = 1  # the consecutive chunks it spans, from chunk_index
 
 
 @dataclass

@@ -6,11 +6,13 @@ ASSISTANT_LLM_* settings, else the extractive one).
 1. RGB counterfactual (../shared/data/rgb/en_fact.json): one index holds every question's
    correct passages, its counterfactual passages and its noise. Does the answer state the
    correct fact, the counterfactual one, both or neither?
-2. RealTimeQA dev over articles_1k: does the answer contain the gold answer; are all
-   citations valid (every [n] has a citation, every citation's text is the article's
-   text[start:end])?
+2. RealTimeQA dev over articles_1k, each question asked on its date (`as_of`): does the
+   answer contain the gold answer, in its first sentence; are all citations valid (every
+   [n] has a citation, every citation's text is the article's text[start:end])? Also per
+   half: the answerer's constants were chosen on the even half, the odd half is held out.
 3. Negative rejection: the same questions over a copy of that index with every relevant
-   article deleted: does the answer say the articles don't cover it?
+   article deleted: does the answer say the articles don't cover it (wholly, the time the
+   question names, or the detail it asks for)?
 Prints one table. Skips cleanly when the data is absent.
 """
 
@@ -28,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer.extractive import NOT_COVERED  # noqa: E402
+from assistant.answer.extractive import says_not_covered  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
 from bench.common import DATA, bench_settings, cached_index  # noqa: E402
 
@@ -79,24 +81,36 @@ def rgb(tmp: Path, limit: int) -> dict:
 
 
 def realtimeqa(index: Path, tmp: Path, limit: int) -> tuple[dict, dict]:
+    """Figures over all questions and over each half (even: the half the answerer's
+    constants were chosen on, odd: held out). Each question is asked on its own date, the
+    day its "this week" means."""
     qs = [json.loads(l) for l in (DATA / "realtimeqa" / "questions_dev.jsonl").open()][:limit]
     a = Assistant(bench_settings(index, data_dir=tmp))
-    gold = first = valid = answered = 0
-    times = []
-    for q in qs:
+    rows, times = [], []
+    for i, q in enumerate(qs):
         t = time.perf_counter()
-        ans = a.ask(q["question"])
+        ans = a.ask(q["question"], as_of=q["date"])
         times.append(time.perf_counter() - t)
-        gold += contains(ans.answer, q["answer"])
-        # the first sentence: the answer up to its first citation
-        first += contains(re.split(r"\[\d+\]", ans.answer, maxsplit=1)[0], q["answer"])
-        valid += citations_valid(a, ans)
-        answered += ans.answer != NOT_COVERED
+        rows.append({"half": "even" if i % 2 == 0 else "odd",
+                     "gold": contains(ans.answer, q["answer"]),
+                     # the first sentence: the answer up to its first citation
+                     "first": contains(re.split(r"\[\d+\]", ans.answer, maxsplit=1)[0],
+                                       q["answer"]),
+                     "valid": citations_valid(a, ans),
+                     "not covered": says_not_covered(ans.answer)})
     times.sort()
-    covered = {"n": len(qs), "contains gold": gold / len(qs), "first": first / len(qs),
-               "citations valid": valid / len(qs),
-               "answered": answered / len(qs), "mode": a.llm and "llm" or "extractive",
-               "p50 s": times[len(times) // 2], "p95 s": times[int(len(times) * 0.95)]}
+
+    def share(key, half=None):
+        sel = [r for r in rows if half in (None, r["half"])]
+        return sum(r[key] for r in sel) / max(1, len(sel))
+
+    covered = {"n": len(qs), "contains gold": share("gold"), "first": share("first"),
+               "citations valid": share("valid"), "says not covered": share("not covered"),
+               "mode": a.llm and "llm" or "extractive",
+               "p50 s": times[len(times) // 2], "p95 s": times[int(len(times) * 0.95)],
+               "halves": {h: {"contains gold": share("gold", h), "first": share("first", h),
+                              "says not covered": share("not covered", h)}
+                          for h in ("even", "odd")}}
 
     # negative rejection: the relevant articles are gone
     copy = tmp / "negative-index"
@@ -105,8 +119,11 @@ def realtimeqa(index: Path, tmp: Path, limit: int) -> tuple[dict, dict]:
     for q in qs:
         for rid in q["relevant_ids"]:
             b.delete(rid)
-    rejected = sum(b.ask(q["question"]).answer == NOT_COVERED for q in qs)
-    return covered, {"n": len(qs), "says not covered": rejected / len(qs)}
+    said = [says_not_covered(b.ask(q["question"], as_of=q["date"]).answer) for q in qs]
+    return covered, {"n": len(qs), "says not covered": sum(said) / len(qs),
+                     "halves": {h: sum(x for i, x in enumerate(said) if (i % 2 == 0) ==
+                                       (h == "even")) / max(1, len(said[h == "odd"::2]))
+                                for h in ("even", "odd")}}
 
 
 def main() -> int:
@@ -127,11 +144,17 @@ def main() -> int:
     print("| run | n | figures |\n|---|---|---|")
     print(f"| RGB counterfactual | {r['n']} | correct fact {r['correct']:.2f}, counterfactual "
           f"{r['counterfactual']:.2f}, both {r['both']:.2f}, neither {r['neither']:.2f} |")
+    h, nh = covered["halves"], negative["halves"]
     print(f"| RealTimeQA dev (1k articles) | {covered['n']} | contains gold answer "
           f"{covered['contains gold']:.2f}, in the first sentence {covered['first']:.2f}, "
-          f"citations valid {covered['citations valid']:.2f}, answered "
-          f"{covered['answered']:.2f}, p50 {covered['p50 s'] * 1000:.0f} ms, p95 "
+          f"citations valid {covered['citations valid']:.2f}, says not covered "
+          f"{covered['says not covered']:.2f}, p50 {covered['p50 s'] * 1000:.0f} ms, p95 "
           f"{covered['p95 s'] * 1000:.0f} ms |")
+    for half in ("even", "odd"):
+        print(f"| … {half} half{' (held out)' if half == 'odd' else ''} | "
+              f"{covered['n'] // 2 + (half == 'even') * (covered['n'] % 2)} | contains gold "
+              f"{h[half]['contains gold']:.2f}, first {h[half]['first']:.2f}, says not covered "
+              f"{h[half]['says not covered']:.2f}; negative rejection {nh[half]:.2f} |")
     print(f"| Negative rejection (relevant articles removed) | {negative['n']} | says not "
           f"covered {negative['says not covered']:.2f} |")
     return 0

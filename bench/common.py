@@ -35,7 +35,8 @@ from assistant.embed import file_sha256  # noqa: E402
 
 # What decides the contents of an index (beyond the data and the settings below).
 INDEX_CODE = ["assistant/ingest/*.py", "assistant/embed.py", "assistant/store.py",
-              "assistant/text.py", "assistant/quotes/*.py", "assistant/stories.py"]
+              "assistant/text.py", "assistant/quotes/*.py", "assistant/stories.py",
+              "assistant/vectors.py"]
 
 
 def bench_settings(index_dir: Path, **overrides) -> Settings:

@@ -2,13 +2,16 @@
 and how cost grows with the corpus.
 
     .venv/bin/python bench/ingest.py compare [--articles 300]
-    .venv/bin/python bench/ingest.py scale [--sizes 250,500,1000,2000]
+    .venv/bin/python bench/ingest.py scale [--sizes 1000,2500,5000,7225]
 
 `compare` runs each system in its own subprocess (peak RSS is per process) on the same
 articles, the same embedder (all-MiniLM-L6-v2 through our ONNX runtime) and the same chunker
 settings, one after another in one run. `scale` grows one index slice by slice, each slice
-in its own process, and measures warm query latency at each size. Data:
-../shared/data/realtimeqa/articles.jsonl (skips cleanly when absent).
+in its own process, over the whole corpus (../shared/data/realtimeqa/articles.jsonl, then
+../shared/data/bbc/bbc_fulltext.jsonl: 7,225 articles); at each size it starts the real
+server (`assistant serve`) on the index and measures the time from its start to its first
+answer, warm search and answer latency over REST (40 dev questions, one at a time) and the
+server's peak RSS. Skips cleanly when the data is absent.
 """
 
 from __future__ import annotations
@@ -29,15 +32,23 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "realtimeqa"
 
 
-def take(n: int, skip: int = 0, dest: Path | None = None) -> Path:
-    src = DATA / "articles.jsonl"
+CORPUS = [DATA / "articles.jsonl", DATA.parent / "bbc" / "bbc_fulltext.jsonl"]
+
+
+def take(n: int, skip: int = 0, dest: Path | None = None, files: list[Path] | None = None
+         ) -> Path:
+    """Lines skip..skip+n of the files, read as one (RealTimeQA's articles, then BBC's)."""
     dest = dest or Path(tempfile.mkdtemp()) / f"articles_{skip}_{n}.jsonl"
-    with src.open() as f, dest.open("w") as out:
-        for i, line in enumerate(f):
-            if i >= skip + n:
-                break
-            if i >= skip:
-                out.write(line)
+    i = 0
+    with dest.open("w") as out:
+        for src in files or CORPUS[:1]:
+            with src.open() as f:
+                for line in f:
+                    if i >= skip + n:
+                        return dest
+                    if i >= skip and line.strip():
+                        out.write(line)
+                    i += 1
     return dest
 
 
@@ -48,7 +59,7 @@ def dir_size(path: Path) -> int:
 # -- the systems, each run in a child process ----------------------------------------------
 
 
-def run_ours(src: Path, index: Path, fast: bool = False, quotes: bool = True) -> dict:
+def run_ours(src: Path, index: Path, fast: bool | None = None, quotes: bool = True) -> dict:
     from assistant.config import get_settings
     from assistant.core import Assistant
 
@@ -104,12 +115,12 @@ def run_llamaindex(src: Path, index: Path) -> dict:
     return {"seconds": time.perf_counter() - t, "chunks": col.count(), "articles": len(docs)}
 
 
-def run_embedder_alone(src: Path, index: Path) -> dict:
-    from assistant.embed import get_embedder
+def run_embedder_alone(src: Path, index: Path, fast: bool = False) -> dict:
+    from assistant.embed import get_embedder, model_cache
     from assistant.ingest.chunking import chunk_article, make_splitter
     from assistant.ingest.loaders import load_file
 
-    emb = get_embedder()
+    emb = get_embedder(fast=fast, cache_dir=str(model_cache(index.parent)))
     splitter = make_splitter(emb.token_ids)
     texts = [c.text for a in load_file(src) for c in chunk_article(a, splitter)]
     t = time.perf_counter()
@@ -134,9 +145,10 @@ def run_query_latency(index: Path, n: int = 40) -> dict:
     return {"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 * len(times)) - 1]}
 
 
-SYSTEMS = {"ours": run_ours, "ours-int8": lambda s, i: run_ours(s, i, fast=True),
+SYSTEMS = {"ours": run_ours, "ours-fp32": lambda s, i: run_ours(s, i, fast=False),
            "ours-noquotes": lambda s, i: run_ours(s, i, quotes=False),
            "llamaindex": run_llamaindex, "embedder": run_embedder_alone,
+           "embedder-int8": lambda s, i: run_embedder_alone(s, i, fast=True),
            "query": lambda s, i: run_query_latency(i)}
 
 
@@ -164,38 +176,96 @@ def compare(n: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         src = take(n, dest=tmp / "src.jsonl")
+        load = os.getloadavg()[0]
         rows = {}
-        # ours-noquotes does the same work as the others (passages only): the pipeline's
-        # overhead; ours adds the quote index (spaCy parse + embedding the quotes).
-        for system in ("embedder", "ours-noquotes", "ours", "llamaindex", "ours-int8"):
+        # embedder: fp32 MiniLM on our passages alone (embedder-int8: the int8 model); ours:
+        # the default (int8 for a new index) with passages, every sentence and the quote
+        # index; ours-noquotes: the same without spaCy's quotes; ours-fp32: the fp32 model;
+        # llamaindex: VectorStoreIndex over Chroma with the fp32 model (the same files).
+        for system in ("embedder", "embedder-int8", "ours", "ours-noquotes", "ours-fp32",
+                       "llamaindex"):
             rows[system] = peak_rss(system, src, tmp / f"idx-{system}")
             print(system, rows[system], flush=True)
         base = rows["ours"]["seconds"]
-        emb = rows["embedder"]["seconds"]
+        emb, emb8 = rows["embedder"]["seconds"], rows["embedder-int8"]["seconds"]
+        print(f"\nload average before: {load:.2f}")
         print(f"\n| system ({n} articles) | wall s | chunks | quotes | peak RSS MB | vs ours | "
-              f"vs embedder alone |")
-        print("|---|---|---|---|---|---|---|")
+              f"vs embedder alone (fp32) | vs embedder alone (int8) |")
+        print("|---|---|---|---|---|---|---|---|")
         for system, r in rows.items():
             print(f"| {system} | {r['seconds']:.1f} | {r['chunks']} | {r.get('quotes', '-')} | "
                   f"{r['peak_rss_mb']:.0f} | {r['seconds'] / base:.2f}x | "
-                  f"{r['seconds'] / emb:.2f}x |")
+                  f"{r['seconds'] / emb:.2f}x | {r['seconds'] / emb8:.2f}x |")
+
+
+def serve_figures(index: Path, work: Path, n: int = 40) -> dict:
+    """The real server on the index: seconds from its start to its first answer, warm REST
+    search and ask latency (one at a time), its peak RSS."""
+    import httpx
+
+    from bench.load import Server, proc_status
+
+    qs = [json.loads(l)["question"] for l in (DATA / "questions_dev.jsonl").open()][:n + 1]
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    server = Server(index, work, None, copy=False)
+    try:
+        while True:
+            if server.proc.poll() is not None or time.monotonic() - t0 > 300:
+                raise SystemExit(f"the server did not answer: {server.tail()}")
+            try:
+                r = httpx.post(server.base + "/api/ask", json={"question": qs[0]}, timeout=60)
+                if r.status_code == 200 and r.json().get("answer"):
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        ready = time.monotonic() - t0
+        search, ask = [], []
+        with httpx.Client(base_url=server.base, timeout=60) as c:
+            for q in qs[1:]:
+                t = time.perf_counter()
+                c.get("/api/search", params={"q": q}).raise_for_status()
+                search.append((time.perf_counter() - t) * 1000)
+                t = time.perf_counter()
+                c.post("/api/ask", json={"question": q}).raise_for_status()
+                ask.append((time.perf_counter() - t) * 1000)
+        rss = proc_status(server.proc.pid).get("VmHWM", 0) / 1024
+    finally:
+        server.stop()
+
+    def p95(xs):
+        return sorted(xs)[max(0, int(round(0.95 * len(xs))) - 1)]
+
+    return {"ready_s": ready, "search_p50_ms": statistics.median(search),
+            "search_p95_ms": p95(search), "ask_p50_ms": statistics.median(ask),
+            "ask_p95_ms": p95(ask), "serve_rss_mb": rss}
 
 
 def scale(sizes: list[int]) -> None:
+    total = sum(sum(1 for _ in f.open()) for f in CORPUS if f.exists())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         index = tmp / "index"
         done = 0
-        print("| articles | +articles/s | +chunks/s | quotes | peak RSS MB | index MB | "
-              "query p50 ms | query p95 ms |")
-        print("|---|---|---|---|---|---|---|---|")
+        print(f"corpus: {total} articles; load average before: {os.getloadavg()[0]:.2f}")
+        print("| articles | slice wall s | +articles/s | chunks | quotes | ingest peak RSS MB | "
+              "index MB | first answer s after start | search p50/p95 ms | "
+              "ask p50/p95 ms | serving peak RSS MB |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        chunks = 0
         for size in sizes:
-            src = take(size - done, skip=done, dest=tmp / f"slice{size}.jsonl")
+            src = take(min(size, total) - done, skip=done, dest=tmp / f"slice{size}.jsonl",
+                       files=CORPUS)
             r = peak_rss("ours", src, index)
-            q = peak_rss("query", src, index)
-            print(f"| {size} | {r['articles'] / r['seconds']:.2f} | "
-                  f"{r['chunks'] / r['seconds']:.1f} | {r['quotes']} | {r['peak_rss_mb']:.0f} | {dir_size(index) / 1e6:.0f} | {q['p50_ms']:.0f} | "
-                  f"{q['p95_ms']:.0f} |", flush=True)
+            chunks += r["chunks"]
+            q = serve_figures(index, tmp / f"serve{size}")
+            print(f"| {size} | {r['seconds']:.0f} | {r['articles'] / r['seconds']:.2f} | "
+                  f"{chunks} | {r['quotes']} | {r['peak_rss_mb']:.0f} | "
+                  f"{dir_size(index) / 1e6:.0f} | {q['ready_s']:.1f} | "
+                  f"{q['search_p50_ms']:.0f}/{q['search_p95_ms']:.0f} | "
+                  f"{q['ask_p50_ms']:.0f}/{q['ask_p95_ms']:.0f} | {q['serve_rss_mb']:.0f} |",
+                  flush=True)
             done = size
 
 
@@ -206,7 +276,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("mode", choices=["compare", "scale"])
     ap.add_argument("--articles", type=int, default=300)
-    ap.add_argument("--sizes", default="250,500,1000,2000")
+    ap.add_argument("--sizes", default="1000,2500,5000,7225")
     args = ap.parse_args()
     if not (DATA / "articles.jsonl").exists():
         print(f"skip: {DATA / 'articles.jsonl'} not found")

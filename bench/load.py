@@ -112,10 +112,13 @@ LLM_SCRIPT = textwrap.dedent("""
 class Server:
     """The app in a subprocess on a copy of the index; optionally a scripted LLM beside it."""
 
-    def __init__(self, index: Path, work: Path, llm_delay: tuple[float, float] | None):
+    def __init__(self, index: Path, work: Path, llm_delay: tuple[float, float] | None,
+                 copy: bool = True):
+        """copy: serve a copy of the index (False: the index itself, read only)."""
         self.work = work
-        self.index = work / "index"
-        shutil.copytree(index, self.index, ignore=shutil.ignore_patterns("READY"))
+        self.index = work / "index" if copy else index
+        if copy:
+            shutil.copytree(index, self.index, ignore=shutil.ignore_patterns("READY"))
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.llm = None
@@ -285,12 +288,17 @@ async def ingest_probe(run: Run, client, base: str, upload: Path, question: str,
     await asyncio.sleep(at)
 
     async def do_upload():
+        """The upload (202 and a job), then the job followed until it ends."""
         t = time.monotonic()
         with upload.open("rb") as f:
             r = await client.post(base + "/api/articles", timeout=600,
                                   files=[("files", (upload.name, f.read(),
                                                     "application/jsonl"))])
-        return r, time.monotonic() - t
+        job = r.json().get("job") if r.status_code == 202 else None
+        while job is not None and job["state"] not in ("done", "failed", "cancelled"):
+            await asyncio.sleep(0.25)
+            job = (await client.get(base + f"/api/jobs/{job['id']}", timeout=60)).json()["job"]
+        return r, job, time.monotonic() - t
 
     started = time.monotonic() - run.t0
     task = asyncio.create_task(do_upload())
@@ -303,15 +311,14 @@ async def ingest_probe(run: Run, client, base: str, upload: Path, question: str,
                  "sources": [c["article_id"] for c in answer["citations"]], "ok": True}
     except Exception as e:  # noqa: BLE001
         probe = {"question": question, "ok": False, "error": f"{type(e).__name__}: {e}"}
-    r, seconds = await task
+    r, job, seconds = await task
     probe["ingest_start"] = round(started, 2)
     probe["ingest_status"] = r.status_code
     probe["ingest_seconds"] = round(seconds, 2)
-    try:
-        probe["ingest_summary"] = r.json().get("summary", "")
-        probe["ingest_added"] = len(r.json().get("added", []))
-    except ValueError:
-        probe["ingest_summary"] = r.text[:200]
+    result = (job or {}).get("result") or {}
+    probe["ingest_state"] = (job or {}).get("state", r.text[:200])
+    probe["ingest_summary"] = result.get("summary", "") or (job or {}).get("error", "")
+    probe["ingest_added"] = len(result.get("added", []))
     r = await client.get(base + "/healthz")
     probe["articles_after"] = r.json().get("articles")
     run.probe = probe

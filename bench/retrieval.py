@@ -66,6 +66,8 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="override a fusion weight (assistant.retrieve.Weights)")
     ap.add_argument("--json", help="write the figures here as JSON")
+    ap.add_argument("--index", type=Path, help="an index of --articles already built "
+                                               "(default: the cached one, built on first use)")
     ap.add_argument("--misses", action="store_true", help="print the questions ours misses@1")
     args = ap.parse_args()
     articles, qfile = Path(args.articles), RTQA / "questions_dev.jsonl"
@@ -82,7 +84,7 @@ def main() -> int:
         questions = questions[:args.questions]
     relevant = [set(q["relevant_ids"]) for q in questions]
 
-    index_dir = cached_index(articles)
+    index_dir = args.index or cached_index(articles)
     assistant = Assistant(bench_settings(index_dir))
     weights = Weights()
     for item in args.set:

@@ -124,5 +124,95 @@ def test_extractive_embeds_only_the_pre_ranked_candidates():
     emb = Counting()
     ans = extractive.answer(question, hits, inner.embed([question])[0], emb, min_score=0.25)
     assert emb.calls == [extractive.MAX_CANDIDATES]
-    assert "forty fishing boats" in ans.answer
+    assert "**forty** fishing boats" in ans.answer  # the answer marked
     assert [c.article_id for c in ans.citations][:1] == ["a2"]
+
+
+def test_the_kind_of_answer_a_question_wants():
+    from assistant.answer import kinds
+
+    assert kinds.wanted("Where did Kerry and Lavrov meet?") == kinds.PLACE
+    assert kinds.wanted("Which US city had the worst air?") == kinds.PLACE
+    assert kinds.wanted("When was the earlier ceasefire agreed?") == kinds.DATE
+    assert kinds.wanted("How much money has the US committed?") == kinds.NUMBER
+    assert kinds.wanted("Who won the US Women's Open?") == kinds.NAME
+    assert kinds.wanted("Why did the talks fail?") == kinds.REASON
+    assert kinds.wanted("What is the focus of Theranos?") is None
+    asked = {"which", "country", "sudan's", "prime", "minister"}
+    found = kinds.fitting(kinds.PLACE, "Sudan had been ruled by the army, officials in "
+                                       "Khartoum said, and Sudan's premier resigned.",
+                          {"which", "country", "resigned"})
+    assert [s.text for s in found] == ["Sudan", "Khartoum", "Sudan"]
+    # a place the question already names is no answer
+    assert kinds.fitting(kinds.PLACE, "The talks in Sudan failed.", asked | {"sudan"}) == []
+    assert [s.text for s in kinds.fitting(kinds.DATE, "A truce agreed to in February "
+                                          "failed on Sunday.", {"when"})] == ["February",
+                                                                              "Sunday"]
+    assert [s.text for s in kinds.fitting(kinds.NUMBER, "Some 40 boats and twenty-five "
+                                          "trawlers sank, costing $1.2 million.", {"how"})] \
+        == ["40", "twenty-five", "$1.2 million"]
+    assert [s.text for s in kinds.fitting(kinds.NAME, "But Minjee Lee won on Sunday’s "
+                                          "final day.", {"who", "won"})] == ["Minjee Lee"]
+
+
+@pytest.mark.parametrize("question, marked", [
+    ("When was the earlier ceasefire agreed?", "**February**"),
+    ("Which city hosted the G20 summit?", "**Hangzhou**"),
+])
+def test_seed_answers_lead_with_the_answer_marked(seeded, question, marked):
+    ans = seeded.ask(question)
+    first = re.split(r"\[\d+\]", ans.answer, maxsplit=1)[0]
+    assert marked in first
+    cited = ans.citations[0]
+    assert cited.text == seeded.article(cited.article_id).text[cited.start:cited.end]
+    assert cited.text.replace(" ", "") == first.replace("**", "").replace(" ", "")
+
+
+def hit(article_id: str, text: str, score: float = 0.6, published: str = "2024-01-02"):
+    from assistant.types import Hit
+
+    return Hit(article_id, article_id.title(), "", published, text, 0, len(text), score)
+
+
+def test_a_question_in_an_article_is_no_answer():
+    from assistant.answer import extractive
+    from assistant.embed import get_embedder
+
+    emb = get_embedder()
+    question = "Which major US retailer announced this week it is slashing prices?"
+    quiz = hit("quiz", "Which major US retailer announced this week it is slashing prices? "
+                       "Test your knowledge of the week's news.")
+    news = hit("news", "Walmart said on Tuesday it is slashing prices on clothing and toys.",
+               0.5)
+    ans = extractive.answer(question, [quiz, news], emb.embed([question])[0], emb, 0.25)
+    assert "slashing prices?" not in ans.answer and "Walmart" in ans.answer
+
+
+def test_absent_kind_of_answer_says_so_and_offers_the_closest_passages():
+    from assistant.answer import extractive
+    from assistant.embed import get_embedder
+
+    emb = get_embedder()
+    question = "When did the harbour reopen?"
+    text = ("The harbour reopened after the storm damage was repaired. Fishermen welcomed "
+            "the news and went back to sea with their boats.")
+    ans = extractive.answer(question, [hit("port", text)], emb.embed([question])[0], emb, 0.2)
+    assert ans.answer.startswith("The articles don't say when. Closest passages: ")
+    assert extractive.says_not_covered(ans.answer) and ans.citations
+    assert "**" not in ans.answer  # nothing is marked as an answer that is not one
+
+
+def test_sources_all_outside_the_time_the_question_names(tmp_path):
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path))
+    (tmp_path / "a.jsonl").write_text(
+        '{"id": "old", "title": "Port reopens", "published": "2022-01-03", "text": '
+        '"The harbour in Portsmouth reopened on Monday after storm repairs, the port '
+        'authority said. Fishing boats returned to sea the same day."}\n')
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    late = a.ask("Did the harbour in Portsmouth reopen this week?", as_of="2022-03-04")
+    assert late.answer.startswith("The articles don't cover this for this week "
+                                  "(2022-02-25 to 2022-03-04). Closest passages, from other "
+                                  "dates: ")
+    assert late.citations
+    same = a.ask("Did the harbour in Portsmouth reopen this week?", as_of="2022-01-05")
+    assert not same.answer.startswith("The articles don't")

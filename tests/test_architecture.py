@@ -17,7 +17,7 @@ PACKAGE = ROOT / "assistant"
 # -> answer -> the library API -> the shells. A name ending in ".*" is a whole package (a
 # module named exactly elsewhere, like quotes.answers, is in that layer instead).
 LAYERS = [
-    ["errors", "config", "types", "ids", "text", "db", "dates"],
+    ["errors", "config", "types", "ids", "text", "db", "dates", "vectors"],
     ["embed", "embed_remote", "faults", "writer", "jobs", "feeds", "ingest", "ingest.loaders", "ingest.documents",
      "ingest.fetch", "ingest.sources", "ingest.chunking", "quotes", "quotes.*"],
     ["store"],

@@ -1,4 +1,5 @@
-"""The opt-in int8 embedder: converted once, cached, close to the default, never mixed."""
+"""The int8 embedder: converted once, cached, close to fp32, never mixed with it; the default
+for a new index, while an index built with fp32 keeps fp32."""
 
 from __future__ import annotations
 
@@ -29,10 +30,30 @@ def test_int8_model_is_cached_and_close_to_the_default(tmp_path):
     assert ((b @ a.T).argmax(axis=1) == range(len(SENTENCES))).all()
 
 
-def test_an_index_never_mixes_default_and_int8_vectors(tmp_path):
+def test_an_index_never_mixes_fp32_and_int8_vectors(tmp_path):
     seeds = get_settings().seeds_dir
-    Assistant(get_settings(index_dir=tmp_path / "i", data_dir=tmp_path)).ingest(
-        [seeds], progress=False)
+    Assistant(get_settings(index_dir=tmp_path / "i", data_dir=tmp_path, embed_fast=False)
+              ).ingest([seeds], progress=False)
     fast = Assistant(get_settings(index_dir=tmp_path / "i", data_dir=tmp_path, embed_fast=True))
     with pytest.raises(StoreError, match=r"'all-MiniLM-L6-v2'.*'all-MiniLM-L6-v2\+int8'"):
         fast.store
+
+
+def test_a_new_index_is_int8_and_an_fp32_one_stays_fp32(tmp_path, monkeypatch):
+    monkeypatch.delenv("ASSISTANT_EMBED_FAST", raising=False)
+    seeds = get_settings().seeds_dir
+    new = Assistant(get_settings(index_dir=tmp_path / "new", data_dir=tmp_path))
+    report = new.ingest([seeds], progress=False)
+    assert new.embedder.name.endswith("+int8") and report.added and not report.notes
+
+    Assistant(get_settings(index_dir=tmp_path / "old", data_dir=tmp_path, embed_fast=False)
+              ).ingest([seeds], progress=False)
+    old = Assistant(get_settings(index_dir=tmp_path / "old", data_dir=tmp_path))
+    assert old.embedder.name == "all-MiniLM-L6-v2"  # what the index holds, not the default
+    assert old.ask("Where did Kerry and Lavrov meet?").citations
+    report = old.ingest([seeds], progress=False)
+    assert any("holds fp32 vectors" in n and "ASSISTANT_EMBED_FAST=0" in n
+               for n in report.notes)
+    # reopened by a new process's settings, the int8 index stays int8 too
+    again = Assistant(get_settings(index_dir=tmp_path / "new", data_dir=tmp_path))
+    assert again.embedder.name.endswith("+int8") and again.store.count_articles() == 1

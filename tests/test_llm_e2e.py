@@ -28,7 +28,8 @@ def first_sentence_of_source(body: dict, n: int = 1) -> str:
     prompt = body["messages"][-1]["content"]
     block = prompt.split(f'<source id="{n}">', 1)[1].split("</source>", 1)[0]
     passage = block.split("Passage:\n", 1)[1]
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?”])\s+", passage)]
+    # a line is never part of a longer sentence (a headline, "Share" above the story)
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?”])\s+|\n+", passage)]
     return next(s for s in sentences if len(s.split()) >= 6 and '"' not in s)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from ..embed import Embedder
@@ -18,7 +19,9 @@ from ..errors import LoadError, QuoteModelError
 from ..quotes import RULES, extract_quotes, load_nlp
 from ..store import Prepared, Store
 from ..stories import StoryIndex
+from ..text import sentence_spans
 from ..types import Article, Chunk
+from ..vectors import pool
 from .chunking import chunk_article, make_splitter
 from .loaders import iter_files, load_file_report
 from .fetch import Fetcher
@@ -184,6 +187,33 @@ def ingest(paths: list[Path], store: Store, embedder: Embedder, *, chunk_tokens:
     return report
 
 
+def embed_batch(batch: list[Prepared], embedder: Embedder) -> None:
+    """Passages and sentences embedded in one call (the embedder packs them by length);
+    each quote's vector pooled from the sentences it spans: every sentence embedded once,
+    kept for the answers (assistant/vectors.py)."""
+    texts = [c.text for p in batch for c in p.chunks]
+    texts += [p.article.text[s:e] for p in batch for s, e in p.sentences]
+    vectors = embedder.embed(texts)
+    pos = 0
+    for p in batch:
+        p.vectors = vectors[pos:pos + len(p.chunks)]
+        pos += len(p.chunks)
+    for p in batch:
+        p.sentence_vectors = vectors[pos:pos + len(p.sentences)]
+        pos += len(p.sentences)
+        p.quote_vectors = quote_vectors(p, embedder)
+
+
+def quote_vectors(p: Prepared, embedder: Embedder) -> np.ndarray:
+    """The quotes' vectors from the sentences they span (a quote outside every sentence,
+    which the splitters make rare, embedded itself)."""
+    vectors = pool(p.sentences, p.sentence_vectors, [(q.start, q.end) for q in p.quotes])
+    alone = [i for i, v in enumerate(vectors) if not v.any()]
+    if alone:
+        vectors[alone] = embedder.embed([p.quotes[i].content for i in alone])
+    return vectors
+
+
 def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: Store,
                  written: Callable[[int, int], None],
                  failed: Callable[[Article, str], None] = lambda a, r: None,
@@ -221,7 +251,8 @@ def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: S
                         failed(a, f"could not chunk: {e}")
                         continue
                     p = Prepared(a, chunks, None, extract(a) if extract else [],
-                                 quote_rules=RULES if extract else 0)
+                                 quote_rules=RULES if extract else 0,
+                                 sentences=sentence_spans(a.text))
                     if stories is not None:
                         found = stories.assign(a)
                         p.story, p.signature = found.story, found.signature.encode()
@@ -260,18 +291,8 @@ def run_pipeline(articles: list[Article], splitter, embedder: Embedder, store: S
             if item is _DONE:
                 break
             batch: list[Prepared] = item
-            # Passages and quotes in one call: the embedder packs them by length.
-            texts = [c.text for p in batch for c in p.chunks]
-            n_chunks = len(texts)
-            texts += [q.content for p in batch for q in p.quotes]
-            vectors = embedder.embed(texts)
-            pos, qpos = 0, n_chunks
-            for p in batch:
-                p.vectors = vectors[pos:pos + len(p.chunks)]
-                p.quote_vectors = vectors[qpos:qpos + len(p.quotes)]
-                pos += len(p.chunks)
-                qpos += len(p.quotes)
-            embedded_q.put((batch, n_chunks))
+            embed_batch(batch, embedder)
+            embedded_q.put((batch, sum(len(p.chunks) for p in batch)))
     except BaseException:
         stop.set()
         raise

@@ -1,0 +1,170 @@
+"""What kind of answer a question wants, and where a sentence holds one.
+
+"Where did Kerry and Lavrov meet?" wants a place; "When was the ceasefire agreed?" a date or
+time; "How many boats sank?" a number or amount; "Who won the Open?" a name; "Why did the
+talks fail?" a reason. `wanted` reads the kind off the question's words, `fitting` finds the
+spans of a sentence that could be such an answer (and are not just the question's own
+words), with patterns over the text: no model, a few microseconds per sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PLACE, DATE, NUMBER, NAME, REASON = "place", "date", "number", "name", "reason"
+
+_MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
+           r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_DAYS = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                 r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+                 r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|"
+                 r"half|a third|a quarter)")
+_SCALE = r"(?:\s*(?:%|percent|per cent|million|billion|trillion|bn|m\b|k\b))?"
+
+_QUESTION = [
+    (PLACE, re.compile(r"^\s*where\b|\b(?:which|what)\s+(?:\w+\s+)?(?:country|countries|"
+                       r"city|cities|state|states|town|nation|region|province|capital|"
+                       r"island|continent|county|location|venue|place)\b", re.I)),
+    (DATE, re.compile(r"^\s*when\b|\b(?:which|what)\s+(?:year|day|date|month|decade|"
+                      r"century|time)\b|\bhow long ago\b", re.I)),
+    (NUMBER, re.compile(r"\bhow\s+(?:many|much|old|long|far|big|tall|high|fast|large)\b|"
+                        r"\b(?:what|which)\s+(?:percentage|percent|share|number|amount|"
+                        r"proportion|price|rate|age|temperature|score|total)\b", re.I)),
+    (REASON, re.compile(r"^\s*why\b|\bfor what reason\b", re.I)),
+    (NAME, re.compile(r"^\s*who\b|\bwhose\b|\b(?:which|what)\s+(?:\w+\s+)?(?:person|man|"
+                      r"woman|company|companies|firm|organi[sz]ation|team|group|party|"
+                      r"leader|president|prime minister|player|actor|actress|singer|"
+                      r"brand|agency|network|band|airline|bank|retailer|automaker)\b", re.I)),
+]
+
+_CAPS = r"[A-Z][\w.'’&-]*(?:\s+(?:of|de|la|von|van|the|and|&)?\s*[A-Z][\w.'’&-]*)*"
+_FINDERS = {
+    DATE: re.compile(
+        rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\b\d{{1,2}}\s+{_MONTHS}"
+        rf"(?:\s+\d{{4}})?|\b{_MONTHS}\s+\d{{4}}|\b(?:in|since|until|by|from|early|late|"
+        rf"mid-?)\s+({_MONTHS})|\b(?:(?:last|this|next|on|early|late)\s+)?({_DAYS})\b|"
+        rf"\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|tonight|tomorrow)\b|"
+        rf"\b(?:last|this|next)\s+(?:week|month|year|spring|summer|autumn|fall|winter)\b|"
+        rf"\b\d{{1,2}}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm)\b"),
+    NUMBER: re.compile(
+        rf"[$€£¥]\s?\d[\d,.]*{_SCALE}|\b\d[\d,.]*{_SCALE}(?:\s+(?:people|percent|dollars|"
+        rf"euros|pounds|years|points|votes|cases|deaths|miles|km|tons|barrels))?|"
+        rf"\b{_NUMBER_WORDS}(?:[\s-]+{_NUMBER_WORDS})*{_SCALE}\b", re.I),
+    PLACE: re.compile(
+        rf"\b(?:in|at|near|from|to|into|outside|across|inside|(?:city|town|village|capital|"
+        rf"province|state|region|county|island|port) of)\s+(?:the\s+)?({_CAPS})"),
+    NAME: re.compile(rf"\b({_CAPS})"),
+    REASON: re.compile(r"\b(?:because(?: of)?|due to|as a result of|owing to|in order to|"
+                       r"so that|citing|amid|blamed (?:it )?on)\b[^.;]*", re.I),
+}
+_PLACE_NOUN = re.compile(r"\s+(?:city|town|village|capital|province|state|region|county|"
+                         r"island|port|border|coast|side|government|officials?)\b")
+_WORDS = re.compile(r"[\w'-]+")
+_NOT_NAMES = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|The|A|An|He|She|It|They|We|I|But|And|In|"
+                        rf"On|At|This|That|These|Those|Mr|Mrs|Ms|Dr)$")
+
+
+# Countries, US states and the cities the news names most: a place named as a sentence's
+# subject ("Sudan had been ruled…") has no preposition to find it by.
+PLACES = frozenset(x.strip().lower() for x in """
+Afghanistan,Albania,Algeria,Andorra,Angola,Argentina,Armenia,Australia,Austria,Azerbaijan,
+Bahamas,Bahrain,Bangladesh,Barbados,Belarus,Belgium,Belize,Benin,Bhutan,Bolivia,Bosnia,
+Botswana,Brazil,Brunei,Bulgaria,Burkina Faso,Burundi,Cambodia,Cameroon,Canada,Chad,Chile,
+China,Colombia,Comoros,Congo,Costa Rica,Croatia,Cuba,Cyprus,Czech Republic,Czechia,Denmark,
+Djibouti,Dominica,Dominican Republic,Ecuador,Egypt,El Salvador,Eritrea,Estonia,Eswatini,
+Ethiopia,Fiji,Finland,France,Gabon,Gambia,Georgia,Germany,Ghana,Greece,Grenada,Guatemala,
+Guinea,Guyana,Haiti,Honduras,Hungary,Iceland,India,Indonesia,Iran,Iraq,Ireland,Israel,Italy,
+Ivory Coast,Jamaica,Japan,Jordan,Kazakhstan,Kenya,Kiribati,Kosovo,Kuwait,Kyrgyzstan,Laos,
+Latvia,Lebanon,Lesotho,Liberia,Libya,Liechtenstein,Lithuania,Luxembourg,Madagascar,Malawi,
+Malaysia,Maldives,Mali,Malta,Mauritania,Mauritius,Mexico,Micronesia,Moldova,Monaco,Mongolia,
+Montenegro,Morocco,Mozambique,Myanmar,Burma,Namibia,Nauru,Nepal,Netherlands,Holland,
+New Zealand,Nicaragua,Niger,Nigeria,North Korea,North Macedonia,Norway,Oman,Pakistan,Palau,
+Palestine,Panama,Papua New Guinea,Paraguay,Peru,Philippines,Poland,Portugal,Qatar,Romania,
+Russia,Rwanda,Samoa,San Marino,Saudi Arabia,Senegal,Serbia,Seychelles,Sierra Leone,Singapore,
+Slovakia,Slovenia,Somalia,South Africa,South Korea,South Sudan,Spain,Sri Lanka,Sudan,
+Suriname,Sweden,Switzerland,Syria,Taiwan,Tajikistan,Tanzania,Thailand,Togo,Tonga,Trinidad,
+Tunisia,Turkey,Turkmenistan,Tuvalu,Uganda,Ukraine,United Arab Emirates,UAE,United Kingdom,
+UK,Britain,Great Britain,England,Scotland,Wales,Northern Ireland,United States,US,USA,
+America,Uruguay,Uzbekistan,Vanuatu,Vatican,Venezuela,Vietnam,Yemen,Zambia,Zimbabwe,Gaza,
+West Bank,Crimea,Hong Kong,Greenland,Puerto Rico,Europe,Africa,Asia,Antarctica,
+Alabama,Alaska,Arizona,Arkansas,California,Colorado,Connecticut,Delaware,Florida,Hawaii,
+Idaho,Illinois,Indiana,Iowa,Kansas,Kentucky,Louisiana,Maine,Maryland,Massachusetts,Michigan,
+Minnesota,Mississippi,Missouri,Montana,Nebraska,Nevada,New Hampshire,New Jersey,New Mexico,
+New York,North Carolina,North Dakota,Ohio,Oklahoma,Oregon,Pennsylvania,Rhode Island,
+South Carolina,South Dakota,Tennessee,Texas,Utah,Vermont,Virginia,Washington,West Virginia,
+Wisconsin,Wyoming,London,Paris,Berlin,Moscow,Beijing,Tokyo,Washington DC,New York City,
+Los Angeles,Chicago,Houston,San Francisco,Miami,Boston,Seattle,Atlanta,Dallas,Kyiv,Kiev,
+Jerusalem,Tel Aviv,Tehran,Baghdad,Kabul,Delhi,New Delhi,Mumbai,Shanghai,Seoul,Pyongyang,
+Brussels,Geneva,Rome,Madrid,Istanbul,Ankara,Cairo,Dubai,Sydney,Toronto,Mexico City,Rio de
+Janeiro,Sao Paulo,Buenos Aires,Lagos,Nairobi,Johannesburg,Hangzhou,Aleppo,Damascus,Kharkiv,
+Odesa,Mariupol""".replace("\n", " ").split(","))
+
+
+@dataclass
+class Span:
+    start: int  # within the sentence
+    end: int
+    text: str
+
+
+def wanted(question: str) -> str | None:
+    """The kind of answer a question asks for, or None (a "what…" or yes/no question)."""
+    for kind, pattern in _QUESTION:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
+    """The spans of sentence that could answer a question of this kind, less the ones made
+    only of the question's own words (a name the question already gives is no answer).
+    question_words: the question's words, lower case, without dots ("US" for "U.S.")."""
+    out = []
+    matches = list(_FINDERS[kind].finditer(sentence))
+    if kind == PLACE:  # and the known places, wherever they stand
+        matches += [m for m in _FINDERS[NAME].finditer(sentence)
+                    if _possessive(m.group(1).rstrip(".")).lower() in PLACES]
+    for m in sorted(matches, key=lambda m: m.start()):
+        # a pattern's group, where it has one, is the answer within the match
+        g = next((i for i in range(1, m.re.groups + 1) if m.group(i) is not None), 0)
+        text = m.group(g).strip(" ,.;:'’\"")
+        if kind in (PLACE, NAME):  # "But Obama", "The Hague" less "The": the name
+            while text and _NOT_NAMES.match(_possessive(text.split()[0])):
+                text = text.partition(" ")[2]
+            text = _possessive(text)
+        if not text or any(text == o.text and m.start(g) < o.end for o in out):
+            continue
+        if kind == PLACE and _PLACE_NOUN.match(sentence, m.end(g)):
+            continue  # "the Chinese city of Hangzhou": Chinese describes the place
+        words = {w.lower() for w in _WORDS.findall(text.replace(".", "").replace("’", "'"))}
+        if words and words <= question_words:
+            continue
+        start = m.start(g) + m.group(g).find(text)
+        out.append(Span(start, start + len(text), text))
+    return out
+
+
+def _possessive(name: str) -> str:
+    return re.sub(r"['’]s?$", "", name)
+
+
+def nearest(spans: list[Span], sentence: str, question_words: set[str]) -> Span | None:
+    """The span closest to where the sentence uses the question's words: the one to mark."""
+    if not spans:
+        return None
+    anchors = [m.start() for m in _WORDS.finditer(sentence.replace("’", "'"))
+               if m.group(0).lower() in question_words]
+    if not anchors:
+        return spans[0]
+    return min(spans, key=lambda s: min(abs(s.start - a) for a in anchors))
+
+
+def marked(sentence: str, span: Span) -> str:
+    """The sentence with the answer in **bold** (the chat renders it, a terminal shows it)."""
+    return f"{sentence[:span.start]}**{sentence[span.start:span.end]}**{sentence[span.end:]}"
+
+
+NOT_SAID = {PLACE: "where", DATE: "when", NUMBER: "how many or how much", NAME: "who",
+            REASON: "why"}

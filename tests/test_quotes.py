@@ -544,3 +544,21 @@ def test_relayed_speech_keeps_both_the_speaker_and_who_relays_it(extract):
     assert shown["the border will stay closed for now"] == "A senior official (cited by Reuters)"
     assert last_name("The source (cited by Interfax)") == "source"  # found as "the source"
     assert _plain_cue("cited") == "said"  # never "The source — cited …"
+
+
+def test_a_sentence_the_parser_roots_oddly_does_not_hang_extraction(extract):
+    """A line of a debate transcript on which the speaker search climbed from the root to
+    itself forever (spaCy tokens compared by identity), stalling a whole ingest."""
+    import signal
+
+    def stuck(signum, frame):
+        raise TimeoutError("quote extraction did not finish")
+
+    signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(20)
+    try:
+        found = extract("Thank you- Thank you, Senator Harris. Vice President Pence, more "
+                        "than 210,000 Americans have died of COVID-19 since February.")
+    finally:
+        signal.alarm(0)
+    assert isinstance(found, list)

@@ -39,7 +39,7 @@ def according_to(v):
         return None
     doc = v.doc
     clause = v.head
-    while clause.dep_ not in ("ROOT",) and not is_verb(clause) and clause.head is not clause:
+    while clause.dep_ not in ("ROOT",) and not is_verb(clause) and clause.head.i != clause.i:
         clause = clause.head
     lo, hi = clause.left_edge.i, clause.right_edge.i
     plo, phi = v.left_edge.i, v.right_edge.i

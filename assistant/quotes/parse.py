@@ -125,7 +125,7 @@ def subject(v):
         if h.dep_ == "acl" and h.tag_ in ("VBG", "VBN") and h.head.tag_.startswith("NN"):
             return h.head, h  # "newspaper articles alleging that …"
         if h.dep_ in ("xcomp", "advcl", "conj", "pcomp", "dep", "parataxis") and \
-                h.head is not h:
+                h.head.i != h.i:
             h = h.head
             if h.dep_ == "prep" and is_verb(h.head):  # "surprised Trump by declaring …"
                 h = h.head
@@ -182,7 +182,9 @@ def _left_subject(v):
             subj = next((c for c in t.children if c.dep_ in SUBJ and c.tag_ in NOUN_TAGS
                          and c.i < t.i), None)
             return subj
-        if h is t or h.i > v.i or h.right_edge.i != end:
+        # spaCy makes a new Token object at every access: the root is its own head by
+        # index, never by identity (an `is` here looped forever on a debate transcript)
+        if h.i == t.i or h.i > v.i or h.right_edge.i != end:
             return None
         t = h
 

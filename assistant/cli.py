@@ -333,7 +333,7 @@ def cmd_feeds(args) -> int:
         state = (f"failing ({f.failures}x): {f.last_error}" if f.failures
                  else "polling now" if f.job else "ok")
         print(f"{f.url}\tevery {f.every / 60:g} min\tlast poll {_ago(f.last_poll)}\t"
-              f"{f.new_items} new\t{f.items} items\tnext {_ago(f.next_poll)}\t{state}")
+              f"{f.new_items} new\t{plural(f.items, 'item')}\tnext {_ago(f.next_poll)}\t{state}")
     print(plural(len(feeds), "feed"), file=sys.stderr)
     return 0
 

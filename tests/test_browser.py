@@ -238,3 +238,95 @@ def test_phone_width_dark_mode_is_readable_and_offline(browser, app_server):
         page.screenshot(path=str(PHONE_DARK))
     finally:
         context.close()
+
+
+# -- what every answer carries, in each look (issue 17) ---------------------------------------
+
+
+LOOKS = {"light": {"viewport": {"width": 1100, "height": 900}, "color_scheme": "light"},
+         "dark": {"viewport": {"width": 1100, "height": 900}, "color_scheme": "dark"},
+         "phone": {"viewport": {"width": 390, "height": 844}, "color_scheme": "light",
+                   "is_mobile": True, "has_touch": True, "device_scale_factor": 2}}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("look", list(LOOKS))
+@pytest.mark.parametrize("where", ["chat", "widget"])
+def test_an_answer_reads_right_in_every_look(browser, app_server, where, look):
+    """Chat page and widget, light, dark and phone width: a cited answer, one source card
+    per article, plain-text labels for screen readers, nothing wider than the screen."""
+    context = browser.new_context(**LOOKS[look])
+    page = context.new_page()
+    try:
+        page.goto(app_server + ("/" if where == "chat" else "/widget/"),
+                  wait_until="domcontentloaded")
+        page.locator("#question textarea").wait_for(state="visible")
+        ask(page, "What did Obama say about Russia?")
+        msg = wait_for_final_answer(page)
+        numbers = check_citations(msg)
+        assert sorted(set(numbers)) == list(range(1, max(numbers) + 1))
+        label = msg.get_attribute("aria-label")
+        assert "<" not in label and label.startswith("Answer: "), label
+        assert label[len("Answer: "):][:60] in " ".join(msg.locator(".answer").inner_text().split())
+        assert page.evaluate("document.body.classList.contains('dark')") == (look == "dark")
+        msg.locator("a.cite").first.click()
+        msg.locator("details.source[open] mark").first.wait_for(state="visible")
+        page.wait_for_timeout(400)  # the smooth scroll to the card
+        width = LOOKS[look]["viewport"]["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(REPO_ROOT / "docs" / "img" / f"{where}-{look}.png"))
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def slow_llm_app(seed_index, tmp_path_factory):
+    """The app answering through a scripted LLM that streams a word every 0.2 s: an answer
+    stays a draft long enough to be looked at."""
+    from testkit.llm_server import Reply, ScriptedLLM
+    from tests.conftest import start_app, stop
+
+    reply = Reply("Kerry and Lavrov met in the Chinese city of Hangzhou [1]. The talks failed "
+                  "to produce a ceasefire agreement [1].", chunk_delay=0.2)
+    with ScriptedLLM(default=reply) as llm:
+        base, proc = start_app(seed_index, tmp_path_factory.mktemp("slow_llm"),
+                               {"ASSISTANT_LLM_BASE_URL": llm.url + "/v1",
+                                "ASSISTANT_LLM_MODEL": "scripted"})
+        try:
+            yield base
+        finally:
+            stop(proc)
+
+
+@pytest.mark.browser
+def test_thumbs_rate_final_answers_and_the_comment_box_opens_under_its_answer(page, slow_llm_app):
+    open_chat(page, slow_llm_app)
+    ask(page, "Where did Kerry and Lavrov meet?")
+    page.locator("#chat .draft").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    thumbs = page.locator('#chat button[aria-label="Like"]')
+    assert thumbs.count() == 0 or not thumbs.last.is_visible()  # no rating a half answer
+    first = wait_for_final_answer(page)
+    assert thumbs.last.is_visible()
+    # Claim-level citations: one passage, two sentences, two numbers in one card.
+    assert check_citations(first) == [1, 2] and first.locator("details.source").count() == 1
+
+    page.locator('#chat button[aria-label="Dislike"]').last.click()
+    page.locator("#feedback-box").wait_for(state="visible")
+    buttons = "[...document.querySelectorAll('#chat .message-buttons')]"
+    assert page.evaluate(f"{buttons}.indexOf(document.querySelector('#feedback')"
+                         ".previousElementSibling)") == 0  # right under the rated answer
+    below = page.locator("#feedback-box").bounding_box()["y"]
+    assert below > first.bounding_box()["y"] + first.bounding_box()["height"]
+    assert below < page.locator("#question").bounding_box()["y"]  # in the chat, not the form
+
+    ask(page, "What did Obama say?")  # the next question closes the box
+    page.locator("#feedback-box").wait_for(state="hidden")
+    wait_for_final_answer(page, 2)
+    page.locator('#chat button[aria-label="Like"]').last.click()
+    page.locator("#feedback-box").wait_for(state="visible")
+    assert page.evaluate(f"{buttons}.indexOf(document.querySelector('#feedback')"
+                         ".previousElementSibling)") == 1
+    page.locator("#feedback-comment textarea").fill("Right place.")
+    page.locator("#feedback-send").click()
+    page.locator("#feedback-status").get_by_text("your comment was saved").wait_for()
+    page.screenshot(path=str(REPO_ROOT / "docs" / "img" / "feedback.png"))

@@ -165,13 +165,25 @@ def test_disallowed_origin_cannot_frame_the_widget(page, deployment, app_server)
 def test_web_component_embeds_the_widget(page, deployment):
     """The other documented embed: Gradio's <gradio-app> web component (from the app's own
     origin: the component loads its stylesheet from /assets at the root of that origin)."""
+    # An intranet layout: a menu beside, a heading above; the component in the main column.
     name = write_page(deployment.site, "component.html",
-                      f'<script type="module" src="{deployment.app}/widget/gradio.js">'
-                      f'</script><gradio-app src="{deployment.app}/widget/"></gradio-app>')
+                      f'<script type="module" src="{deployment.app}/widget/gradio.js"></script>'
+                      '<div style="display:flex;gap:12px"><nav style="width:200px">Menu</nav>'
+                      '<main id="main" style="flex:1"><h1>Intranet news</h1>'
+                      f'<gradio-app src="{deployment.app}/widget/"></gradio-app></main></div>')
     failed = []
     page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.set_viewport_size({"width": 1000, "height": 800})
     page.goto(f"{deployment.intranet}/{name}", wait_until="domcontentloaded")
-    msg = ask_in(page.locator("gradio-app"), OBAMA)
+    component = page.locator("gradio-app")
+    component.locator("#question textarea").wait_for(state="visible")
+    # From the first paint: as wide as its column, and the question box in view.
+    main, app = page.locator("#main").bounding_box(), component.bounding_box()
+    assert abs(app["width"] - main["width"]) <= 2, (app, main)
+    question = component.locator("#question").bounding_box()
+    assert question["y"] + question["height"] <= 800, question
+    page.screenshot(path=str(IMG / "component.png"))
+    msg = ask_in(component, OBAMA)
     check_citations(msg)
     assert open_first_citation(msg) in SEED_TEXT
     assert not failed, failed

@@ -52,8 +52,6 @@ class Checked:
     text: str  # the answer as shown: dense [n], bad numbers gone, bad quotes flagged
     warnings: list[str] = field(default_factory=list)
     used: list[int] = field(default_factory=list)  # used[n-1] = source number behind [n]
-    # Verified quotes per shown number, so a citation can point at the quoted sentence.
-    quotes: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _link_key(url: str) -> str:
@@ -234,33 +232,33 @@ def check(answer_text: str, sources: Sequence[str], known: Sequence[str] = ()) -
     more text the model was given (the articles' urls), whose links may be repeated."""
     text, used, invalid = renumber(strip_thinking(answer_text), len(sources))
     text, contact_warnings = remove_contacts(text.strip(), Contacts.of([*sources, *known]))
-    result = Checked(text=text, used=used)
-    for k in dict.fromkeys(invalid):
-        result.warnings.append(f"removed citation [{k}]: no such source "
-                               f"(sources are [1]–[{len(sources)}])")
-    result.warnings += contact_warnings
+    warnings = [f"removed citation [{k}]: no such source (sources are [1]–[{len(sources)}])"
+                for k in dict.fromkeys(invalid)]
+    text, quote_warnings = flag_quotes(text, sources, used)
+    return Checked(text=text, warnings=warnings + contact_warnings + quote_warnings, used=used)
+
+
+def flag_quotes(text: str, sources: Sequence[str], used: Sequence[int]) -> tuple[str, list[str]]:
+    """text (citations dense: [d] is sources[used[d-1]-1]) with each quote that its cited
+    sources do not contain flagged, and a warning for each."""
+    warnings: list[str] = []
     flags: list[int] = []
     for qs, qe, quote in quoted_strings(text):
         cited = [d for d in _cited_near(text, qs, qe) if d <= len(used)]
         pool = cited or list(range(1, len(used) + 1))
         # An uncited quote may come from any source the model saw, cited elsewhere or not.
-        candidates = [(d, sources[used[d - 1] - 1]) for d in pool]
+        candidates = [sources[used[d - 1] - 1] for d in pool]
         if not cited:
-            candidates += [(0, s) for i, s in enumerate(sources, 1) if i not in used]
-        found = [d for d, src in candidates if locate(src, quote)]
-        if found:
-            for d in found:
-                if d:
-                    result.quotes.setdefault(d, []).append(quote)
+            candidates += [s for i, s in enumerate(sources, 1) if i not in used]
+        if any(locate(src, quote) for src in candidates):
             continue
         flags.append(qe)
         where = ("the cited source " + "".join(f"[{d}]" for d in cited)) if cited else "any source"
         short = quote if len(quote) <= 80 else quote[:77] + "…"
-        result.warnings.append(f"unverified quote, not found in {where}: “{short}”")
+        warnings.append(f"unverified quote, not found in {where}: “{short}”")
     for at in reversed(flags):
         text = text[:at] + UNVERIFIED + text[at:]
-    result.text = text
-    return result
+    return text, warnings
 
 
 class CitationStream:
@@ -275,9 +273,11 @@ class CitationStream:
         self.contacts = Contacts.of(sources)
         self.raw = ""
         self.emitted = ""
+        self.used: list[int] = []  # as in `Checked.used`, for what has been emitted
 
     def _release(self, text: str) -> str:
-        out = renumber(text.rstrip(), self.n_sources)[0].strip()
+        out, self.used, _ = renumber(text.rstrip(), self.n_sources)
+        out = out.strip()
         out = remove_contacts(out, self.contacts)[0]
         if not out.startswith(self.emitted):  # cannot happen for well-formed groups
             return ""

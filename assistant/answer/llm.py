@@ -26,11 +26,11 @@ import openai
 
 from ..config import Settings
 from ..errors import LLMError
-from ..text import sentence_spans
 from ..quotes.speakers import matches
 from ..types import Answer, Citation, Hit
 from . import prompts
-from .checking import CitationStream, check, locate, says_not_covered
+from . import claims
+from .checking import check, says_not_covered
 from .extractive import NOT_COVERED
 
 MAX_RETRY_WAIT = 8.0  # seconds of sleeping between retries, all retries together
@@ -184,7 +184,7 @@ class LLMAnswerer:
         if not hits:
             yield Answer(question=question, answer=NOT_COVERED, mode="llm")
             return
-        live = CitationStream(len(hits), [h.text for h in hits] + [h.url for h in hits])
+        live = claims.ClaimStream([_source(h) for h in hits], [h.url for h in hits])
         parts: list[str] = []
         finish = ""
         stream = None
@@ -269,12 +269,13 @@ class LLMAnswerer:
                 # Canonical wording: anything else the model added is uncited.
                 return Answer(question=question, answer=NOT_COVERED, mode="llm")
             return _fallback(fallback, "LLM answer discarded: it cited no source")
-        warnings = list(checked.warnings)
+        verified = claims.Claims([_source(h) for h in hits]).verify(checked.text, checked.used)
+        warnings = checked.warnings + verified.warnings
         if finish == "length":
             warnings.append("the LLM's answer was cut off at its length limit")
-        citations = [_citation(n, hits[k - 1], checked.quotes.get(n, []))
-                     for n, k in enumerate(checked.used, 1)]
-        return Answer(question=question, answer=checked.text, mode="llm",
+        citations = [Citation.from_hit(n, hits[k - 1], hits[k - 1].start + s, hits[k - 1].start + e)
+                     for n, (k, s, e) in enumerate(verified.cites, 1)]
+        return Answer(question=question, answer=verified.text, mode="llm",
                       citations=citations, warnings=warnings)
 
 
@@ -302,15 +303,8 @@ def speakers_not_listed(text: str, listed: Sequence[str]) -> list[tuple[int, str
     return sorted(set(out))
 
 
-def _citation(n: int, hit: Hit, quotes: list[str]) -> Citation:
-    """Source n as a citation: the whole passage, or the sentence(s) holding the first
-    verified quote from it, so the UI highlights the words the answer quotes."""
-    for quote in quotes:
-        loc = locate(hit.text, quote)
-        spans = [(s, e) for s, e in sentence_spans(hit.text) if loc and s < loc[1] and e > loc[0]]
-        if spans:
-            return Citation.from_hit(n, hit, hit.start + spans[0][0], hit.start + spans[-1][1])
-    return Citation.from_hit(n, hit)
+def _source(hit: Hit) -> claims.Source:
+    return claims.Source(hit.text, hit.title, hit.outlet, hit.authors, hit.published)
 
 
 def _fallback(fallback: Callable[[], Answer], reason: str) -> Answer:

@@ -19,7 +19,7 @@ from ..errors import LoadError, QuoteModelError
 from ..quotes import RULES, extract_quotes, load_nlp
 from ..store import Prepared, Store
 from ..stories import StoryIndex
-from ..text import sentence_spans
+from ..text import plural, sentence_spans
 from ..types import Article, Chunk
 from ..vectors import pool
 from .chunking import chunk_article, make_splitter
@@ -50,7 +50,7 @@ class IngestReport:
     def summary(self) -> str:
         return (f"{len(self.added)} added, {len(self.updated)} updated, "
                 f"{len(self.unchanged)} unchanged, {len(self.errors)} failed; "
-                f"{self.chunks} chunks in {self.seconds:.1f} s")
+                f"{plural(self.chunks, 'chunk')} in {self.seconds:.1f} s")
 
     def to_json(self) -> dict:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,

@@ -89,27 +89,32 @@ def chat_panel(web: Web, *, compact: bool, source: str) -> gr.Chatbot:
         question = gr.Textbox(placeholder="Ask about the articles…", elem_id="question",
                               show_label=False, submit_btn=True, scale=8, max_length=4000,
                               autofocus=not compact)
-    with gr.Row():
-        new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm",
-                             variant="secondary", scale=0, min_width=160)
+    new_chat = gr.Button("New conversation", elem_id="new-conversation", size="sm",
+                         variant="secondary", scale=0, min_width=160)
+    # static/cite.js moves this under the answer whose thumb was clicked: the comment box
+    # and its thanks belong to the answer they rate.
+    with gr.Column(elem_id="feedback"):
         feedback_note = gr.HTML("", elem_id="feedback-status", padding=False)
-    with gr.Column(visible=False, elem_id="feedback-box") as feedback_box:
-        comment = gr.Textbox(label="Thanks! Anything to add? (optional)", lines=2,
-                             max_length=2000, elem_id="feedback-comment")
-        send_comment = gr.Button("Send comment", size="sm", elem_id="feedback-send")
+        with gr.Column(visible=False, elem_id="feedback-box") as feedback_box:
+            comment = gr.Textbox(label="Thanks! Anything to add? (optional)", lines=2,
+                                 max_length=2000, elem_id="feedback-comment")
+            send_comment = gr.Button("Send comment", size="sm", elem_id="feedback-send")
     votes = gr.State({})  # message index -> feedback id, this page only
     last_vote = gr.State(None)
 
     def add_question(message: str, history: list):
         message = (message or "").strip()
         if not message:
-            return gr.update(), history
+            return gr.update(), history, gr.update(), gr.update()
         # The chatbot renders HTML: what the user typed is shown as typed, never as markup.
-        return "", [*history, {"role": "user", "content": html.escape(message)}]
+        # A comment box left open on an earlier answer closes with the next question.
+        return ("", [*history, {"role": "user", "content": html.escape(message)}],
+                gr.update(visible=False), "")
 
     def add_example(history: list, evt: gr.SelectData):
         text = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value)
-        return [*history, {"role": "user", "content": html.escape(text)}]
+        return [*history, {"role": "user", "content": html.escape(text)}], \
+            gr.update(visible=False), ""
 
     def answer(history: list, request: gr.Request):
         if not history or history[-1].get("role") != "user":
@@ -150,9 +155,11 @@ def chat_panel(web: Web, *, compact: bool, source: str) -> gr.Chatbot:
     # per page, the rest wait in line (Settings.answers_limit: docs/deploy.md "Under load")
     answering = {"show_progress": "minimal", "concurrency_limit": web.settings.answers_limit,
                  "concurrency_id": "answer"}
-    question.submit(add_question, [question, chatbot], [question, chatbot], queue=False,
+    question.submit(add_question, [question, chatbot],
+                    [question, chatbot, feedback_box, feedback_note], queue=False,
                     **private).then(answer, chatbot, chatbot, api_name="respond", **answering)
-    chatbot.example_select(add_example, chatbot, chatbot, queue=False, **private).then(
+    chatbot.example_select(add_example, chatbot, [chatbot, feedback_box, feedback_note],
+                           queue=False, **private).then(
         answer, chatbot, chatbot, **answering, **private)
 
     def vote(history: list, known: dict, evt: gr.LikeData, request: gr.Request):
@@ -174,8 +181,7 @@ def chat_panel(web: Web, *, compact: bool, source: str) -> gr.Chatbot:
             known = {**known, idx: fid}
         if value == 0:
             return known, None, gr.update(visible=False), gr.update(value=""), ""
-        return known, fid, gr.update(visible=True), gr.update(value=""), \
-            "Thanks for the feedback."
+        return known, fid, gr.update(visible=True), gr.update(value=""), ""
 
     chatbot.like(vote, [chatbot, votes], [votes, last_vote, feedback_box, comment,
                                            feedback_note], queue=False, **private)
@@ -222,7 +228,7 @@ def job_progress_html(job: Job) -> str:
     """A job as the Articles tab shows it while it runs (and if it fails)."""
     state = {"queued": "Waiting for the indexer…", "running": "Indexing…",
              "failed": "Indexing failed", "cancelled": "Cancelled", "done": "Done"}
-    counted = f" {job.done} of {job.total} articles" if job.total else ""
+    counted = f" {job.done} of {plural(job.total, 'article')}" if job.total else ""
     error = f": {job.error}" if job.error and job.state == "failed" else ""
     return (f'<div class="upload-progress"><p id="upload-progress" data-state="{job.state}">'
             f'{html.escape(state.get(job.state, job.state) + counted + error)}'

@@ -23,7 +23,7 @@ from .ingest.poll import poll_feed
 from .ingest.sources import FEED_ACCEPT, parse_listing
 from .quotes import RULES
 from .quotes import answers as quote_answers
-from .quotes.speakers import last_name, matches
+from .quotes.speakers import group_key, last_name, matches
 from .retrieve import Retriever
 from .store import ArticleInfo, Prepared, Store, published_ts, recorded_model
 from .text import sentence_spans, visible_text, without_surrogates
@@ -298,10 +298,31 @@ class Assistant:
             return quote_answers.no_stance(asked, question)
         if not found:
             return None
+        if asked.timeline:
+            return quote_answers.timeline(question, found, self._texts(
+                found[:quote_answers.MAX_QUOTES]))
         shown = found[:quote_answers.MAX_QUOTES * 4]  # compose cites at most MAX_QUOTES
-        texts = {a: art.text for a in {q.article_id for q in shown}
-                 if (art := self.store.get_article(a)) is not None}
-        return quote_answers.compose(question, shown, texts)
+        return quote_answers.compose(question, shown, self._texts(shown))
+
+    def _texts(self, quotes: list[IndexedQuote]) -> dict[str, str]:
+        """The texts of the quotes' articles (their citations show the sentence around)."""
+        return {a: art.text for a in {q.article_id for q in quotes}
+                if (art := self.store.get_article(a)) is not None}
+
+    def person(self, name: str, about: str | None = None, limit: int = 20) -> Answer:
+        """What one person said (about a topic), newest first, dated and cited: the People
+        view's page of a speaker."""
+        # Everyone of that last name, then the ones shown under this name: "Obama" and
+        # "President Obama" are Barack Obama's, as the People list counted them.
+        found = quote_answers.rank(self.quotes(speaker=last_name(name), about=about,
+                                               limit=max(200, limit * 4)))
+        names = quote_answers.canonical_names(found)
+        found = [q for i, q in enumerate(found) if group_key(names[i]) == group_key(name)]
+        if not found:
+            return Answer(question=name, answer=f"No statement by {name} was found in the "
+                                                 f"articles.")
+        return quote_answers.timeline(name, found[:limit], self._texts(found[:limit]),
+                                      newest_first=True)
 
     # -- questions -------------------------------------------------------------------------
 

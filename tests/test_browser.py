@@ -330,3 +330,24 @@ def test_thumbs_rate_final_answers_and_the_comment_box_opens_under_its_answer(pa
     page.locator("#feedback-send").click()
     page.locator("#feedback-status").get_by_text("your comment was saved").wait_for()
     page.screenshot(path=str(REPO_ROOT / "docs" / "img" / "feedback.png"))
+
+
+@pytest.mark.browser
+def test_people_view_lists_who_is_quoted_and_a_person_s_statements(page, app_server):
+    open_chat(page, app_server)
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#people").get_by_text("People: who is quoted").click()
+    table = page.locator("#people-table")
+    table.get_by_text("Barack Obama", exact=True).first.wait_for()
+    names = table.locator("tbody tr td:first-child").all_inner_texts()
+    assert len(names) == len(set(names)) and "Vladimir Putin" not in names
+    table.get_by_text("Barack Obama", exact=True).first.click()
+    shown = page.locator("#person-statements")
+    shown.locator(".answer").wait_for()
+    assert shown.locator(".answer strong").all_inner_texts() == ["Barack Obama"]
+    check_citations(shown)
+    shown.locator("a.cite").first.click()
+    mark = shown.locator("details.source[open] mark").first
+    mark.wait_for(state="visible")
+    assert mark.inner_text().strip() in SEED_TEXT
+    page.screenshot(path=str(REPO_ROOT / "docs" / "img" / "people.png"), full_page=True)

@@ -383,3 +383,65 @@ def test_speakers_lists_who_is_quoted_most_one_name_each(tmp_path, seeded):
                          env={**__import__("os").environ, "ASSISTANT_DATA_DIR": str(tmp_path)})
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["speakers"][0]["name"] == "Barack Obama"
+
+
+# -- people and timelines (issue 16) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("question, speaker, topic", [
+    ("How has Ann Lee's position on the harbour plan changed?", "Ann Lee", "the harbour plan"),
+    ("How did Obama's view of Russia evolve?", "Obama", "Russia"),
+    ("How has the mayor changed her stance on the ferry?", "the mayor", "the ferry"),
+    ("Ann Lee's position on the harbour over time", "Ann Lee", "the harbour"),
+    ("What has Putin said about Syria over time?", "Putin", "Syria"),
+])
+def test_position_questions_ask_for_a_timeline(question, speaker, topic):
+    asked = qa.parse(question)
+    assert asked is not None and asked.timeline
+    assert (asked.speaker, asked.topic) == (speaker, topic)
+    assert not qa.parse("What did Obama say about Russia?").timeline
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory) -> Assistant:
+    """A mayor's statements on one plan over three months, and someone else's."""
+    a = Assistant(get_settings(index_dir=tmp_path_factory.mktemp("harbour") / "index",
+                               data_dir=tmp_path_factory.mktemp("harbour-data")))
+    src = tmp_path_factory.mktemp("harbour-src") / "h.jsonl"
+    rows = [("h2", "2024-03-05", "Mayor changes course on harbour",
+             "Mayor Ann Lee said on Tuesday that she now backs the harbour plan after the "
+             "council cut its cost. Lee said the new ferry terminal would open in 2026."),
+            ("h1", "2024-01-10", "Harbour plan too costly, mayor says",
+             "Mayor Ann Lee said the harbour plan was far too expensive for the town. "
+             "Councillor Tom Hart said the harbour plan would bring jobs to the coast."),
+            ("h3", "2024-02-01", "Harbour plan under review",
+             "Ann Lee said the harbour plan needed a second look before any vote.")]
+    src.write_text("\n".join(json.dumps({"id": i, "published": d, "title": t, "text": x})
+                             for i, d, t, x in rows))
+    a.ingest([src], progress=False)
+    return a
+
+
+def test_a_position_question_answers_as_a_dated_list_oldest_first(harbour):
+    ans = harbour.ask("How has Ann Lee's position on the harbour plan changed?")
+    lines = [l for l in ans.answer.splitlines() if l.startswith("- ")]
+    dates = [l[2:12] for l in lines]
+    assert dates == sorted(dates) and dates[0] == "2024-01-10" and dates[-1] == "2024-03-05"
+    assert "far too expensive" in lines[0] and "now backs the harbour plan" in ans.answer
+    assert "Tom Hart" not in ans.answer  # his statement is not hers
+    assert speakers(ans.answer) == ["Ann Lee"]  # "Mayor Ann Lee", "Lee": one person
+    for c in ans.citations:  # each line cites the statement, in its article
+        assert harbour.article(c.article_id).text[c.start:c.end] == c.text
+
+
+def test_a_person_page_lists_their_statements_newest_first(harbour):
+    page = harbour.person("Ann Lee")
+    lines = [l for l in page.answer.splitlines() if l.startswith("- ")]
+    dates = [l[2:12] for l in lines]
+    assert dates == sorted(dates, reverse=True) and len(lines) >= 3
+    assert all("Hart" not in l for l in lines)
+    assert len(page.citations) == len(lines)
+    about = harbour.person("Ann Lee", about="ferry terminal")
+    assert "ferry terminal" in about.answer.splitlines()[1]
+    assert harbour.person("Nobody Atall").answer == ("No statement by Nobody Atall was found "
+                                                     "in the articles.")

@@ -54,6 +54,25 @@ class QuoteQuestion:
     speaker: str  # "" when any speaker will do
     topic: str  # "" when anything they said will do
     stance: str = ""  # "criticise", "praise", …: only statements carrying it will do
+    timeline: bool = False  # "how has X's position on Y changed?": a dated list
+
+
+_VIEW = r"(?:position|positions|view|views|stance|tone|line|thinking|rhetoric|message|opinion)"
+_CHANGED = r"(?:changed|evolved|shifted|developed|moved)"
+# "how has X's position on Y changed", "how has X changed their view of Y", "X's position
+# on Y over time", "what has X said about Y over time": the speaker's statements, dated.
+_TIMELINES = [
+    re.compile(rf"^how\s+(?:has|have|did)\s+(?P<speaker>.+?)['’]s?\s+{_VIEW}\s+"
+               rf"(?:on|about|of|towards?|over|regarding)\s+(?P<topic>.+?)\s+(?:{_CHANGED}|"
+               rf"change|evolve|shift)(?:\s+over\s+time)?$", re.I),
+    re.compile(rf"^how\s+(?:has|have|did)\s+(?P<speaker>.+?)\s+(?:changed?|shifted|shift)\s+"
+               rf"(?:his|her|their|its)\s+{_VIEW}\s+(?:on|about|of|towards?|regarding)\s+"
+               rf"(?P<topic>.+)$", re.I),
+    re.compile(rf"^(?P<speaker>.+?)['’]s?\s+{_VIEW}\s+(?:on|about|of|towards?|regarding)\s+"
+               rf"(?P<topic>.+?)\s+over\s+time$", re.I),
+    re.compile(r"^what\s+(?:has|have|did)\s+(?P<speaker>.+?)\s+(?:said|say)\s+(?:about|on)\s+"
+               r"(?P<topic>.+?)\s+over\s+time$", re.I),
+]
 
 
 # Stance questions ("who criticised X?"): the cues that carry each stance, and words of a
@@ -96,6 +115,11 @@ def carries(stance: str, q: IndexedQuote) -> bool:
 def parse(question: str) -> QuoteQuestion | None:
     """The speaker and topic of a who-said question; None for other questions."""
     q = " ".join(question.split()).strip(" ?!.")
+    for pattern in _TIMELINES:
+        m = pattern.match(q)
+        if m and m.group("speaker").lower() not in {"you", "i", "we", "it", "they", "people"}:
+            return QuoteQuestion(speaker=m.group("speaker").strip(),
+                                 topic=m.group("topic").strip(" ,"), timeline=True)
     for pattern in _PATTERNS:
         m = pattern.match(q)
         if m:
@@ -248,6 +272,29 @@ def compose(question: str, quotes: list[IndexedQuote], texts: dict[str, str]) ->
             i += len(run)
         lines.append("")
     return Answer(question=question, answer="\n".join(lines).strip(), citations=citations)
+
+
+def timeline(question: str, quotes: list[IndexedQuote], texts: dict[str, str],
+             newest_first: bool = False) -> Answer:
+    """A speaker's statements as a dated list (oldest first: how a position changed; newest
+    first: what they said last), one line per statement with its date and outlet, each
+    cited; undated statements last. quotes: ranked (the best MAX_QUOTES are listed)."""
+    picked = quotes[:MAX_QUOTES]
+    dated = sorted((q for q in picked if q.published),
+                   key=lambda q: (q.published, q.article_id, q.start), reverse=newest_first)
+    picked = dated + [q for q in picked if not q.published]
+    names = canonical_names(picked)
+    lines, citations = [], []
+    heading = ""
+    for i, q in enumerate(picked):
+        if names[i] != heading:
+            heading = names[i]
+            lines.append(f"{'' if not lines else chr(10)}**{heading}**")
+        n = len(citations) + 1
+        citations.append(_citation(n, q, texts.get(q.article_id)))
+        when = " · ".join(x for x in (q.published or "undated", q.outlet) if x)
+        lines.append(f"- {when}: {_line(q.cue, [(q.content, n)])}")
+    return Answer(question=question, answer="\n".join(lines), citations=citations)
 
 
 def as_hits(answer: Answer) -> list[Hit]:

@@ -36,6 +36,8 @@ EXAMPLES = [
 ]
 ARTICLE_COLUMNS = ["Published", "Title", "Outlet", "Chunks", "Story", "ID"]
 ARTICLES_SHOWN = 300
+PEOPLE_COLUMNS = ["Person", "Statements", "Articles", "Latest"]
+PEOPLE_SHOWN = 30
 DRAFT_EVERY = 0.1  # seconds between two drafts of a streamed answer
 
 STATIC = Path(__file__).parent / "static"
@@ -289,6 +291,7 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
     table = gr.Dataframe(headers=ARTICLE_COLUMNS, datatype=["str"] * 6, interactive=False,
                          wrap=True, elem_id="articles-table", max_height=480,
                          column_widths=["11%", "40%", "12%", "7%", "14%", "16%"])
+    people = people_panel(web)
     with gr.Column(visible=False, elem_id="admin-panel", variant="panel") as admin:
         gr.HTML("<b>Admin</b>: add or remove articles.", padding=True)
         files = gr.File(file_count="multiple", type="filepath", elem_id="upload-files",
@@ -426,7 +429,38 @@ def articles_panel(web: Web) -> tuple[gr.Dataframe, gr.Column, Any]:
     jobs_btn.click(show_jobs, None, jobs_html, queue=False, **private)
     cancel_btn.click(cancel, cancel_id, [jobs_html, cancel_id], queue=False, **private)
     uploaded.then(show_jobs, None, jobs_html, queue=False, **private)
-    return table, admin, (search, count, feeds_html)
+    return table, admin, (search, count, feeds_html, people)
+
+
+def _people_rows(web: Web, about: str) -> list[list]:
+    return [[s.name, s.quotes, s.articles, s.latest or "undated"]
+            for s in web.assistant.speakers(about=(about or "").strip() or None,
+                                            limit=PEOPLE_SHOWN)]
+
+
+def people_panel(web: Web) -> gr.Dataframe:
+    """People: who the articles quote most (about a topic, if given); picking one shows
+    their statements, newest first, dated and cited like an answer."""
+    with gr.Accordion("People: who is quoted", open=False, elem_id="people"):
+        about = gr.Textbox(placeholder="About… (a topic, optional; Enter to apply)",
+                           show_label=False, elem_id="people-about")
+        table = gr.Dataframe(headers=PEOPLE_COLUMNS, datatype=["str", "number", "number", "str"],
+                             interactive=False, wrap=True, elem_id="people-table",
+                             max_height=320, column_widths=["46%", "18%", "16%", "20%"])
+        statements = gr.HTML("", elem_id="person-statements")
+    private = {"api_visibility": "private"}
+    about.submit(lambda topic: (_people_rows(web, topic), ""), about, [table, statements],
+                 queue=False, **private)
+
+    def pick(topic: str, evt: gr.SelectData):
+        row = evt.row_value if isinstance(evt.row_value, list) else []
+        if not row:
+            return gr.update()
+        found = web.assistant.person(str(row[0]), about=(topic or "").strip() or None)
+        return answer_html(found)
+
+    table.select(pick, about, statements, queue=False, **private)
+    return table
 
 
 # -- pages -----------------------------------------------------------------------------------
@@ -447,7 +481,7 @@ def build_demo(web: Web) -> gr.Blocks:
             with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
                 chat_panel(web, compact=False, source="chat")
             with gr.Tab("Articles", id="articles-tab", elem_id="articles-tab"):
-                table, admin, (search, count, feeds_html) = articles_panel(web)
+                table, admin, (search, count, feeds_html, people) = articles_panel(web)
 
         def on_load(request: gr.Request):
             me = web.identity(request)
@@ -455,9 +489,10 @@ def build_demo(web: Web) -> gr.Blocks:
             label = "" if me.kind == "local" else (
                 f"Signed in as {me.name}" + (" (admin)" if me.admin else ""))
             feeds = feeds_list_html(web.assistant.list_feeds()) if me.admin else ""
-            return header_html(label), rows, shown, gr.update(visible=me.admin), feeds
+            return (header_html(label), rows, shown, gr.update(visible=me.admin), feeds,
+                    _people_rows(web, ""))
 
-        demo.load(on_load, None, [who, table, count, admin, feeds_html], queue=False,
+        demo.load(on_load, None, [who, table, count, admin, feeds_html, people], queue=False,
                   show_progress="hidden", api_visibility="private")
     return demo
 

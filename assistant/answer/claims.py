@@ -387,9 +387,11 @@ class Claims:
         a, b, _ = max(sentences, key=lambda x: len(want & x[2]) + len(strong & x[2]))
         return a, b
 
-    def verify(self, text: str, used: Sequence[int] | None = None) -> Verified:
+    def verify(self, text: str, used: Sequence[int] | None = None,
+               sentences: bool = True) -> Verified:
         """Check each claim of `text`, whose [d] is source used[d-1] (default: source d),
-        and give each citation the sentence it rests on."""
+        and give each citation the sentence it rests on (sentences=False: the numbers stay
+        as they are, only the flags are added)."""
         used = list(used) if used is not None else list(range(1, len(self.sources) + 1))
         numbers: dict[tuple[int, int, int], int] = {}  # (source, start, end) -> shown
         edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
@@ -403,8 +405,11 @@ class Claims:
                 if not 1 <= d <= len(used):
                     continue
                 k = used[d - 1]
-                n = numbers.setdefault((k, *self.support(plain, k)), len(numbers) + 1)
-                edits.append((m.start(), m.end(), f"[{n}]"))
+                if sentences:
+                    n = numbers.setdefault((k, *self.support(plain, k)), len(numbers) + 1)
+                    edits.append((m.start(), m.end(), f"[{n}]"))
+                else:
+                    n = d
                 shown += [n] if n not in shown else []
                 cited += [k] if k not in cited else []
             # A flag goes before the claim's final stop, so it stays with its claim.

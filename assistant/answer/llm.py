@@ -251,7 +251,12 @@ class LLMAnswerer:
         # The list keeps its numbers: the summary's [k] (renumbered by check) are mapped back
         summary = re.sub(r"\[(\d+)\]", lambda m: f"[{checked.used[int(m.group(1)) - 1]}]"
                          if int(m.group(1)) <= len(checked.used) else m.group(0), checked.text)
-        warnings = list(checked.warnings)
+        # Names, figures and dates of the summary held to the statements it cites.
+        facts = claims.Claims([claims.Source(c.passage or c.text, c.title, c.outlet, (),
+                                             c.published) for c in listed.citations])
+        verified = facts.verify(summary, sentences=False)
+        summary = verified.text
+        warnings = checked.warnings + verified.warnings
         for at, name in reversed(speakers_not_listed(summary, _LISTED.findall(listed.answer))):
             summary = summary[:at] + " ⚠[not among the speakers found]" + summary[at:]
             warnings.insert(0, f"the summary has {name} speaking, but no statement by "

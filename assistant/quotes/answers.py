@@ -192,15 +192,43 @@ def canonical_names(quotes: list[IndexedQuote]) -> dict[int, str]:
     short form joins the fuller name in the same answer ("Obama" -> "Barack Obama") when
     that is the only fuller name it fits (a shared surname with two first names stays two
     people)."""
-    names = {core_name(q.speaker) for q in quotes}
+    core = [core_name(q.speaker) for q in quotes]
+    names = set(core)
+    # One spelling per fuller name: "Volodymr Zelensky" is a typo of "Volodymyr Zelensky"
+    # (the more frequent spelling stands for both).
+    spelling = {n: max((m for m in names if _same_name(m, n)), key=core.count) for n in names}
     out = {}
-    for i, q in enumerate(quotes):
-        name = core_name(q.speaker)
-        fuller = [n for n in names if n != name and len(n) > len(name)
-                  and matches(name, n) and name[:1].isupper()
-                  and not name.lower().startswith("the ")]
-        out[i] = fuller[0] if len(fuller) == 1 else name
+    for i, name in enumerate(core):
+        fuller = {spelling[n] for n in names if n != name and len(n) > len(name)
+                  and _shorter_form(name, n)}
+        out[i] = fuller.pop() if len(fuller) == 1 else spelling[name]
     return out
+
+
+def _shorter_form(short: str, full: str) -> bool:
+    """"Obama" of "Barack Obama"; "the committee" of "the Jan. 6 committee", "the hurricane
+    center" of "the National Hurricane Center" (a description: the same last word)."""
+    if short.lower().startswith("the "):
+        a, b = group_key(short).split(), group_key(full).split()
+        return bool(a) and len(b) > len(a) and a[-1] == b[-1] and set(a) <= set(b) \
+            and full.lower().startswith("the ")
+    return short[:1].isupper() and matches(short, full)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Two spellings of one person's name: the same last name, first names one letter apart."""
+    wa, wb = a.split(), b.split()
+    if a == b:
+        return True
+    if len(wa) != 2 or len(wb) != 2 or wa[1] != wb[1] or len(wa[0]) < 5:
+        return False
+    x, y = wa[0].lower(), wb[0].lower()
+    if abs(len(x) - len(y)) > 1:
+        return False
+    if len(x) == len(y):
+        return sum(p != q for p, q in zip(x, y)) <= 1
+    longer, shorter = (x, y) if len(x) > len(y) else (y, x)
+    return any(longer[:k] + longer[k + 1:] == shorter for k in range(len(longer)))
 
 
 def speakers(quotes: list[IndexedQuote], limit: int = 20) -> list[Speaker]:

@@ -65,6 +65,12 @@ _TITLE_WORDS = {"president", "vice", "sen", "sen.", "senator", "rep", "rep.", "g
                 "doctor", "dr", "officer", "detective", "commissioner", "sheriff"}
 
 
+_QUANTIFIERS = {"both", "either", "neither"}
+_SOURCE_OF = re.compile(r"^(?:the\s+)?(?:latest\s+|new\s+|recent\s+)?(?:data|figures|numbers|"
+                        r"report|statement|study|survey|analysis|guidance)\s+(?:from|by|of)\s+"
+                        r"(.+)$", re.I)
+
+
 def core_name(name: str) -> str:
     """A person's name without what comes with it: leading titles, a trailing affiliation
     ("De Haan of GasBuddy", "Jerome Powell, the Fed chair"). A description ("the
@@ -78,10 +84,22 @@ def core_name(name: str) -> str:
     head, of, _ = name.partition(" of ")
     if of and len(head.split()) >= 2 and head.split()[0].lower() not in _TITLE_WORDS:
         name = head
+    # "The latest data from the CDC", "a statement by the ministry": the body speaks
+    source = _SOURCE_OF.match(name)
+    if source:
+        name = source.group(1)
     words = name.split()
-    if not words or words[0].lower() in _LEADING:
-        return name + tail
-    while len(words) > 1 and words[0].lower().strip(",") in _TITLE_WORDS \
-            and words[1][:1].isupper():
+    if words and words[0].lower() in _QUANTIFIERS and len(words) > 1:  # "Both Democrats"
         words.pop(0)
+    if len(words) > 1 and words[0].endswith("ing") and words[1][:1].isupper():
+        words.pop(0)  # "Recalling Fauci": a participle the parser left on the name
+    if not words or words[0].lower() in _LEADING:
+        return " ".join(words) + tail
+    # Titles up to the name: "Ukrainian President Volodymyr Zelensky", "Fed Chair Jerome
+    # Powell" are the person; a leading word before a title goes with it.
+    last_title = max((i for i, w in enumerate(words[:-1]) if w.lower().strip(",") in
+                      _TITLE_WORDS and all(x[:1].isupper() for x in words[i + 1:])),
+                     default=-1)
+    if last_title >= 0 and last_title <= 3:
+        words = words[last_title + 1:]
     return " ".join(words) + tail

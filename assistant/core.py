@@ -283,8 +283,9 @@ class Assistant:
             # The articles the passages came from are where the topic is discussed: their
             # quotes count even when the quote's own words don't name the topic, the best
             # article's first.
-            top = list(dict.fromkeys(h.article_id for h in hits
-                                     if h.score >= self.settings.min_score))[:3]
+            retrieved = list(dict.fromkeys(h.article_id for h in hits
+                                           if h.score >= self.settings.min_score))
+            top = retrieved[:3]
             if top:
                 rank = {a: i for i, a in enumerate(top)}
                 by_key = {(q.article_id, q.n): q for q in found}
@@ -293,16 +294,24 @@ class Assistant:
                     q = by_key.setdefault((q.article_id, q.n), q)
                     q.score += 0.1 / (1 + rank[q.article_id])
                 found = list(by_key.values())
+            if not asked.speaker and not asked.stance:
+                # anyone's words: from the articles retrieved for the topic, or on the
+                # calibrated bar of their own
+                found = [q for q in found if q.article_id in retrieved
+                         or q.score >= quote_answers.ON_TOPIC]
         found = quote_answers.rank(found, asked.stance)
+        texts = self._texts(found[:quote_answers.MAX_QUOTES * 4])
+        found = [q for q in found if not quote_answers.in_headline(q, texts.get(q.article_id))]
+        if asked.stance and asked.topic:
+            found = [q for q in found if quote_answers.aims_at(asked.topic, q, q.speaker)]
         if not found and asked.stance:  # "who criticised X?": those who did, or no one
             return quote_answers.no_stance(asked, question)
         if not found:
             return None
         if asked.timeline:
-            return quote_answers.timeline(question, found, self._texts(
-                found[:quote_answers.MAX_QUOTES]))
+            return quote_answers.timeline(question, found, texts)
         shown = found[:quote_answers.MAX_QUOTES * 4]  # compose cites at most MAX_QUOTES
-        return quote_answers.compose(question, shown, self._texts(shown))
+        return quote_answers.compose(question, shown, texts)
 
     def _texts(self, quotes: list[IndexedQuote]) -> dict[str, str]:
         """The texts of the quotes' articles (their citations show the sentence around)."""

@@ -72,21 +72,54 @@ def two_headings(answer_text: str) -> list[tuple[str, str]]:
     return out
 
 
+def calibrate(a: Assistant, questions: list[str], judged: dict) -> None:
+    """The on-topic bar (quote_answers.ON_TOPIC) swept: precision and attributions kept on
+    each half of the judged questions; the bar is chosen on the even half."""
+    from assistant.quotes import answers as quote_answers
+
+    chosen = quote_answers.ON_TOPIC
+    print("| ON_TOPIC | even half: right / judged (precision) | odd half: right / judged |")
+    print("|---|---|---|")
+    for bar in (0.25, 0.35, 0.45, 0.5, 0.55, 0.6):
+        quote_answers.ON_TOPIC = bar
+        cells = []
+        for half in (0, 1):
+            ok = done = 0
+            for i, q in enumerate(questions):
+                if i % 2 != half:
+                    continue
+                for item in listed(a.ask(q)):
+                    v = judged.get(key(q, item))
+                    if v:
+                        done += 1
+                        ok += v["verdict"] == "right"
+            cells.append(f"{ok} / {done} ({ok / max(1, done):.3f})")
+        print(f"| {bar} | {cells[0]} | {cells[1]} |")
+    quote_answers.ON_TOPIC = chosen
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--index", type=Path, help="an index of articles_1k.jsonl (default: the "
                                                "cached one, built on first use)")
     ap.add_argument("--sheet", type=Path, help="write the attributions not judged yet here")
+    ap.add_argument("--questions", type=Path, default=QUESTIONS,
+                    help="the question file (bench/judged/who_said_heldout.json: the "
+                         "held-out set)")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="sweep the on-topic bar over both halves of the questions")
     args = ap.parse_args()
     if not (DATA / "realtimeqa").exists():
         print("skip: ../shared/data not found")
         return 0
     index = args.index or cached_index(DATA / "realtimeqa" / "articles_1k.jsonl")
-    questions = json.loads(QUESTIONS.read_text())["questions"]
+    questions = json.loads(args.questions.read_text())["questions"]
     judged = json.loads(JUDGEMENTS.read_text()) if JUDGEMENTS.exists() else {}
     rows, todo, doubled, empty = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         a = Assistant(bench_settings(index, data_dir=Path(tmp)))
+        if args.calibrate:
+            calibrate(a, questions, judged)
         for q in questions:
             ans = a.ask(q)
             items = listed(ans)

@@ -445,3 +445,48 @@ def test_a_person_page_lists_their_statements_newest_first(harbour):
     assert "ferry terminal" in about.answer.splitlines()[1]
     assert harbour.person("Nobody Atall").answer == ("No statement by Nobody Atall was found "
                                                      "in the articles.")
+
+
+def test_who_said_lists_what_was_said_by_whom_it_was_said(tmp_path):
+    """Beliefs, hopes and infinitives are not statements; a survey or a study is no
+    speaker; a subhead is no attribution; "who criticised X?" wants criticism aimed at X
+    by someone other than X."""
+    text = ("Harbour plan divides the town\n\n"
+            "Borrowers who think they may be eligible have until October to apply. The vote "
+            "prompted council members to condemn the harbour plan. A recent harbour study "
+            "found that the harbour plan would cost jobs.\n\n"
+            "Mayor says harbour plan is dead\n\n"
+            "Councillor Tom Hart criticised the harbour plan as reckless. Mayor Ann Lee "
+            "criticised the ferry company for its prices. Ann Lee said the harbour plan "
+            "would bring jobs to the coast.")
+    src = tmp_path / "h.jsonl"
+    src.write_text(json.dumps({"id": "h", "title": "Harbour", "text": text}) + "\n")
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([src], progress=False)
+    said = a.ask("Who said what about the harbour plan?").answer
+    assert "think they may be eligible" not in said and "to condemn" not in said
+    assert "study" not in said.lower().split("\n- ")[0] and "**A recent harbour study**" not in said
+    assert "Mayor says harbour plan is dead" not in said  # a subhead
+    assert "would bring jobs to the coast" in said
+    critics = a.ask("Who criticised the harbour plan?").answer
+    assert speakers(critics) == ["Councillor Tom Hart"], critics  # not Lee on the ferry
+
+
+def test_names_join_within_what_each_article_says(tmp_path):
+    """A short name joins the one fuller name the answer has, unless its own article names
+    someone else of that name; two spellings of one first name are one person."""
+    rows = [{"id": "a", "title": "Visit", "text": "French President Emmanuel Macron arrived "
+             "on Tuesday. Macron said the harbour deal would help both countries."},
+            {"id": "b", "title": "Gala", "text": "Brigitte Macron said the harbour deal "
+             "would help schools in both countries."},
+            {"id": "c", "title": "Talks", "text": "Volodymyr Zelensky said the harbour talks "
+             "would go on."},
+            {"id": "d", "title": "More talks", "text": "Ukrainian President Volodymr Zelensky "
+             "said the harbour talks were hard. Zelensky said the harbour would reopen."}]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    shown = speakers(a.ask("Who said what about the harbour deal?").answer)
+    assert "Brigitte Macron" in shown and "Macron" in shown  # Emmanuel's words stay his
+    # one heading, in the spelling the articles use most
+    assert len([s for s in shown if "Zelensky" in s]) == 1, shown

@@ -490,3 +490,16 @@ def test_names_join_within_what_each_article_says(tmp_path):
     assert "Brigitte Macron" in shown and "Macron" in shown  # Emmanuel's words stay his
     # one heading, in the spelling the articles use most
     assert len([s for s in shown if "Zelensky" in s]) == 1, shown
+
+
+def test_a_hard_wrapped_text_file_keeps_its_attributions(tmp_path):
+    """Subheads are found by paragraph: a .txt file wrapped at 60 columns breaks every line
+    without ending a sentence there, and its statements still count."""
+    body = ("Councillor Tom Hart said the harbour plan would bring hundreds of jobs to "
+            "the coast and that the council should approve it this spring.")
+    wrapped = "\n".join(body[i:i + 60] for i in range(0, len(body), 60))
+    (tmp_path / "h.txt").write_text(f"Harbour vote nears\n\n{wrapped}\n")
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "h.txt"], progress=False)
+    assert speakers(a.ask("Who said what about the harbour plan?").answer) == [
+        "Councillor Tom Hart"]

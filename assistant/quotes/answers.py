@@ -163,14 +163,15 @@ def is_speaker(name: str) -> bool:
 
 
 def in_headline(q: IndexedQuote, text: str | None) -> bool:
-    """The attribution sits in a headline, subhead or caption: a short line of its own that
-    does not end as a sentence does ("CDC says risk of getting COVID-19 on ships is
-    moderate")."""
+    """The attribution sits in a headline, subhead or caption: a short paragraph of its own
+    that does not end as a sentence does ("CDC says risk of getting COVID-19 on ships is
+    moderate"). Paragraphs, not lines: a hard-wrapped text file breaks every line."""
     if not text:
         return False
-    start = text.rfind("\n", 0, q.start) + 1
-    end = text.find("\n", q.end)
-    line = text[start:end if end >= 0 else len(text)].strip()
+    start = text.rfind("\n\n", 0, q.start)
+    start = 0 if start < 0 else start + 2
+    end = text.find("\n\n", q.end)
+    line = " ".join(text[start:end if end >= 0 else len(text)].split())
     return len(line.split()) <= 20 and not re.search(r"[.!?…][\"”’')\]]*$", line)
 
 

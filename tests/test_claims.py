@@ -128,6 +128,15 @@ def test_a_sentence_citing_nothing_is_flagged_unless_it_states_nothing():
     assert verify("The articles don't cover this.", [WIRE]).warnings == []
 
 
+def test_list_items_are_claims_and_their_numbers_are_no_figures():
+    text = ("Two things happened:\n1. Kerry met Lavrov on Sept. 5 [1].\n2. Twelve people "
+            "died in the shelling [1].\n- The 2019 deal collapsed [1]")
+    v = verify(text, [WIRE])
+    assert v.warnings == [] and "⚠" not in v.text  # "1." and "2." state nothing
+    assert v.text.endswith("[1].\n2. Twelve people died in the shelling [2].\n- The 2019 "
+                           "deal collapsed [3]")
+
+
 # -- through the real LLM path -----------------------------------------------------------------
 
 
@@ -184,6 +193,16 @@ def test_a_streamed_answer_is_the_checked_answer(llm, seed_hit):
     # numbers at claim level and the flag in place while streaming: nothing is rewritten
     assert "".join(deltas) == final.answer
     assert "⚠[not in the cited source: Sept. 30]" in final.answer
+
+
+def test_a_streamed_list_is_the_checked_list(llm, seed_hit):
+    llm.push(Reply("What the article says:\n1. Kerry and Lavrov met in the Chinese city of "
+                   "Hangzhou [1].\n2. The talks will resume on Sept. 30 [1]."))
+    *deltas, final = list(_answerer(llm).stream("Where did they meet?", [seed_hit],
+                                                _no_fallback))
+    assert "".join(deltas) == final.answer and len(final.citations) == 2
+    assert "2. The talks will resume on Sept. 30 [2] ⚠[not in the cited source: Sept. 30]." \
+        in final.answer
 
 
 def test_an_obeyed_injection_reaches_no_reader_unflagged(llm, seed_hit):

@@ -305,11 +305,22 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in _CONTENT.findall(text.lower()) if w not in _STOP}
 
 
+_LIST_MARK = re.compile(r"[ \t]*(?:\d{1,2}[.)]|[-*•])[ \t]+")
+
+
 def _claims(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of the answer; a run of citations opening a sentence ("… ended. [2]
-    Talks…") belongs to the sentence before it."""
+    """Sentence spans of the answer, each line (a list item: "1. …", "- …", marker left
+    out) on its own; a run of citations opening a sentence ("… ended. [2] Talks…") belongs
+    to the sentence before it."""
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for line in text.split("\n"):
+        mark = _LIST_MARK.match(line)
+        skip = mark.end() if mark else 0
+        spans += sentence_spans(line[skip:], at + skip)
+        at += len(line) + 1
     out: list[list[int]] = []
-    for s, e in sentence_spans(text):
+    for s, e in spans:
         lead = re.match(r"(?:\[\d+\]\s*)+", text[s:e])
         if lead and out:
             out[-1][1] = s + len(lead.group(0).rstrip())

@@ -31,7 +31,7 @@ from ..types import Answer, Citation, Hit
 from . import prompts
 from . import claims
 from .checking import check, says_not_covered
-from .extractive import NOT_COVERED
+from .extractive import NOT_COVERED, relevant_hits
 
 MAX_RETRY_WAIT = 8.0  # seconds of sleeping between retries, all retries together
 BACKOFF = 0.5  # first retry delay when the server gives no Retry-After
@@ -164,7 +164,7 @@ class LLMAnswerer:
     # -- answers ---------------------------------------------------------------------------
 
     def _relevant(self, hits: Sequence[Hit]) -> list[Hit]:
-        return [h for h in hits if h.score >= self.min_score]
+        return relevant_hits(list(hits), self.min_score)
 
     def answer(self, question: str, hits: Sequence[Hit], fallback: Callable[[], Answer]) -> Answer:
         hits = self._relevant(hits)

@@ -144,8 +144,12 @@ def test_the_kind_of_answer_a_question_wants():
                                        "Khartoum said, and Sudan's premier resigned.",
                           {"which", "country", "resigned"})
     assert [s.text for s in found] == ["Sudan", "Khartoum", "Sudan"]
-    # a place the question already names is no answer
+    # a place the question already names is no answer, nor one naming what is agreed
     assert kinds.fitting(kinds.PLACE, "The talks in Sudan failed.", asked | {"sudan"}) == []
+    assert kinds.fitting(kinds.PLACE, "Talks failed to result in a Syria ceasefire "
+                                      "agreement.", {"where", "did", "meet"}) == []
+    assert [s.text for s in kinds.fitting(kinds.PLACE, "They met in Hangzhou after a Syria "
+                                          "deal failed.", {"where"})] == ["Hangzhou"]
     assert [s.text for s in kinds.fitting(kinds.DATE, "A truce agreed to in February "
                                           "failed on Sunday.", {"when"})] == ["February",
                                                                               "Sunday"]

@@ -62,6 +62,10 @@ _FINDERS = {
 _PLACE_NOUN = re.compile(r"\s+(?:city|town|village|capital|province|state|region|county|"
                          r"island|port|border|coast|side|government|officials?)\b")
 _WORDS = re.compile(r"[\w'-]+")
+# A known place right after "a"/"an" and before a lower-case word modifies that word
+# ("a Syria ceasefire", "an Iran deal"): where something is, it is not.
+_MODIFIER = re.compile(r"\b(?:a|an)\s+$", re.I)
+_AFTER_MODIFIER = re.compile(r"\s+[a-z]")
 _NOT_NAMES = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|The|A|An|He|She|It|They|We|I|But|And|In|"
                         rf"On|At|This|That|These|Those|Mr|Mrs|Ms|Dr)$")
 
@@ -138,6 +142,9 @@ def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
             continue
         if kind == PLACE and _PLACE_NOUN.match(sentence, m.end(g)):
             continue  # "the Chinese city of Hangzhou": Chinese describes the place
+        if kind == PLACE and _MODIFIER.search(sentence, 0, m.start(g)) \
+                and _AFTER_MODIFIER.match(sentence, m.end(g)):
+            continue  # "a Syria ceasefire agreement": the place names what is agreed
         words = {w.lower() for w in _WORDS.findall(text.replace(".", "").replace("’", "'"))}
         if words and words <= question_words:
             continue

@@ -20,6 +20,7 @@ from testkit.llm_server import Reply, ScriptedLLM
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 CLI = [sys.executable, "-m", "assistant.cli"]
+CEASEFIRE_Q = "Who said what about the ceasefire?"
 
 
 @pytest.fixture(scope="module")
@@ -503,3 +504,34 @@ def test_a_hard_wrapped_text_file_keeps_its_attributions(tmp_path):
     a.ingest([tmp_path / "h.txt"], progress=False)
     assert speakers(a.ask("Who said what about the harbour plan?").answer) == [
         "Councillor Tom Hart"]
+
+
+def test_the_ceasefire_answer_stays_the_same_after_unrelated_articles(tmp_path):
+    """Issue 16's seed check: the speakers the article quotes on the ceasefire, nothing for
+    Putin, and the same list once articles on other subjects (with statements of their
+    own, by speakers who could be confused with the seed's) are indexed."""
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([SEEDS], progress=False)
+    before = a.ask(CEASEFIRE_Q)
+    names = speakers(before.answer)
+    for who in ("Barack Obama", "Washington’s Syria envoy", "The source (cited by Interfax)"):
+        assert who in names, names
+    assert any("official" in n for n in names) and any("Veterans For Peace" in n for n in names)
+    assert not any("Putin" in n for n in names)
+    rows = [
+        {"id": f"u{i}", "title": t, "published": "2022-05-1%d" % i, "text": x}
+        for i, (t, x) in enumerate([
+            ("Baby formula shortage", "The Biden administration said it would fly in baby "
+             "formula from Europe. An administration official said the shortage would ease "
+             "by July. Parents said shelves had been empty for weeks."),
+            ("Solar farm approved", "The county approved a solar farm on Tuesday. Its "
+             "developer said the farm would power 20,000 homes. A spokesman for the group "
+             "said it would start building in the spring."),
+            ("Harbour ferry", "Mayor Ann Lee said the harbour ferry would run every hour. "
+             "The official said tickets would cost $3."),
+        ])]
+    (tmp_path / "other.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a.ingest([tmp_path / "other.jsonl"], progress=False)
+    after = a.ask(CEASEFIRE_Q)
+    assert speakers(after.answer) == names, after.answer
+    assert {c.article_id for c in after.citations} == {c.article_id for c in before.citations}

@@ -300,23 +300,25 @@ class Assistant:
                 found = [q for q in found if q.article_id in retrieved
                          or q.score >= quote_answers.ON_TOPIC]
         found = quote_answers.rank(found, asked.stance)
-        texts = self._texts(found[:quote_answers.MAX_QUOTES * 4])
-        found = [q for q in found if not quote_answers.in_headline(q, texts.get(q.article_id))]
         if asked.stance and asked.topic:
             found = [q for q in found if quote_answers.aims_at(asked.topic, q, q.speaker)]
+        # compose cites at most MAX_QUOTES: the best few times that are read with their
+        # articles (headlines found, citations shown in context), in one store call
+        found = found[:quote_answers.MAX_QUOTES * 4]
+        texts = self._texts(found)
+        found = [q for q in found if not quote_answers.in_headline(q, texts.get(q.article_id))]
         if not found and asked.stance:  # "who criticised X?": those who did, or no one
             return quote_answers.no_stance(asked, question)
         if not found:
             return None
         if asked.timeline:
             return quote_answers.timeline(question, found, texts)
-        shown = found[:quote_answers.MAX_QUOTES * 4]  # compose cites at most MAX_QUOTES
-        return quote_answers.compose(question, shown, texts)
+        return quote_answers.compose(question, found, texts)
 
     def _texts(self, quotes: list[IndexedQuote]) -> dict[str, str]:
         """The texts of the quotes' articles (their citations show the sentence around)."""
-        return {a: art.text for a in {q.article_id for q in quotes}
-                if (art := self.store.get_article(a)) is not None}
+        return {a: text for a, (text, _) in
+                self.store.article_texts(q.article_id for q in quotes).items()}
 
     def person(self, name: str, about: str | None = None, limit: int = 20) -> Answer:
         """What one person said (about a topic), newest first, dated and cited: the People

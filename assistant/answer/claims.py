@@ -366,6 +366,9 @@ class Claims:
         self._sentences = [[(a, b, _stems(s.text[a:b])) for a, b in sentence_spans(s.text)]
                            or [(0, len(s.text), _stems(s.text))] for s in self.sources]
         self._figures: dict[tuple[int, int], _Facts] = {}
+        # A stream verifies its text again as each claim completes: each claim's sentences
+        # are found once.
+        self._support: dict[tuple[str, int], tuple[int, int]] = {}
 
     def _restated(self, claim: str, k: int) -> list[_Facts]:
         """The facts of the sentences of source k the claim restates: the best one and any
@@ -386,6 +389,11 @@ class Claims:
         """(start, end) in source k of the sentence(s) that support the claim best: those a
         quote in it comes from, else the sentence sharing most of its content words (its
         names and figures count double), the earlier one on a tie."""
+        if (claim, k) not in self._support:
+            self._support[(claim, k)] = self._find_support(claim, k)
+        return self._support[(claim, k)]
+
+    def _find_support(self, claim: str, k: int) -> tuple[int, int]:
         text, sentences = self.sources[k - 1].text, self._sentences[k - 1]
         for _, _, quote in quoted_strings(claim):
             loc = locate(text, quote)

@@ -228,7 +228,7 @@ class LLMAnswerer:
         tail = live.finish()
         if tail:
             yield tail
-        yield self._checked(question, "".join(parts), hits, fallback, finish)
+        yield self._checked(question, "".join(parts), hits, fallback, finish, live.claims)
 
     def synthesise(self, question: str, hits: Sequence[Hit], listed: Answer) -> Answer:
         """A who-said answer with an LLM: the verified attribution list (`listed`, what the
@@ -267,14 +267,17 @@ class LLMAnswerer:
                       citations=listed.citations, warnings=warnings + listed.warnings)
 
     def _checked(self, question: str, text: str, hits: list[Hit],
-                 fallback: Callable[[], Answer], finish: str) -> Answer:
+                 fallback: Callable[[], Answer], finish: str,
+                 checker: claims.Claims | None = None) -> Answer:
+        """checker: the hits' claim checker, when a stream has read them already."""
         checked = check(text, [h.text for h in hits], [h.url for h in hits])
         if not checked.used:
             if says_not_covered(checked.text):
                 # Canonical wording: anything else the model added is uncited.
                 return Answer(question=question, answer=NOT_COVERED, mode="llm")
             return _fallback(fallback, "LLM answer discarded: it cited no source")
-        verified = claims.Claims([_source(h) for h in hits]).verify(checked.text, checked.used)
+        checker = checker or claims.Claims([_source(h) for h in hits])
+        verified = checker.verify(checked.text, checked.used)
         warnings = checked.warnings + verified.warnings
         if finish == "length":
             warnings.append("the LLM's answer was cut off at its length limit")

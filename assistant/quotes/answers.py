@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..text import sentence_spans
 from ..types import Answer, Citation, Hit, IndexedQuote, Speaker
-from .speakers import core_name, group_key, matches
+from .speakers import TITLE_WORDS, core_name, group_key, matches
 
 MAX_QUOTES = 12
 # "Who said what about X?" (anyone's words): a statement from an article a passage was
@@ -282,14 +282,14 @@ def _other_first_name(full: str, text: str) -> bool:
         return False
     first, rest = words[0], " ".join(words[1:])
     named = {m for m in re.findall(rf"\b([A-Z][a-z]+)\s+{re.escape(rest)}\b", text)
-             if m.lower() not in _TITLE_LIKE}
+             if m.lower() not in _NOT_FIRST_NAMES}
     return bool(named) and not any(_same_name(f"{n} {rest}", full) for n in named)
 
 
-_TITLE_LIKE = {"president", "mr", "mrs", "ms", "dr", "minister", "secretary", "senator", "sen",
-               "rep", "gov", "governor", "mayor", "chancellor", "king", "queen", "prince",
-               "princess", "general", "judge", "justice", "pope", "premier", "leader", "chief",
-               "said", "told", "and", "but", "when", "as", "with", "that", "while", "after"}
+# Words before a surname that are no first name: the titles names are shown without, and
+# the words a sentence puts there ("… said Macron", "and Macron").
+_NOT_FIRST_NAMES = TITLE_WORDS | {"princess", "premier", "said", "told", "and", "but", "when",
+                                  "as", "with", "that", "while", "after"}
 
 
 def _shorter_form(short: str, full: str) -> bool:

@@ -53,7 +53,7 @@ def group_key(name: str) -> str:
 
 
 # words before a person's name that are no part of it ("U.S. President Barack Obama")
-_TITLE_WORDS = {"president", "vice", "sen", "sen.", "senator", "rep", "rep.", "gov", "gov.",
+TITLE_WORDS = {"president", "vice", "sen", "sen.", "senator", "rep", "rep.", "gov", "gov.",
                 "governor", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "dr", "dr.", "secretary",
                 "minister", "prime", "foreign", "defense", "defence", "state", "gen", "gen.",
                 "general", "mayor", "chancellor", "former", "u.s.", "us", "u.s", "uk", "chief",
@@ -82,7 +82,7 @@ def core_name(name: str) -> str:
     name = name.split(", ", 1)[0]
     # "De Haan of GasBuddy" is De Haan; "Bank of America", "Secretary of State …" are names
     head, of, _ = name.partition(" of ")
-    if of and len(head.split()) >= 2 and head.split()[0].lower() not in _TITLE_WORDS:
+    if of and len(head.split()) >= 2 and head.split()[0].lower() not in TITLE_WORDS:
         name = head
     # "The latest data from the CDC", "a statement by the ministry": the body speaks
     source = _SOURCE_OF.match(name)
@@ -98,7 +98,7 @@ def core_name(name: str) -> str:
     # Titles up to the name: "Ukrainian President Volodymyr Zelensky", "Fed Chair Jerome
     # Powell" are the person; a leading word before a title goes with it.
     last_title = max((i for i, w in enumerate(words[:-1]) if w.lower().strip(",") in
-                      _TITLE_WORDS and all(x[:1].isupper() for x in words[i + 1:])),
+                      TITLE_WORDS and all(x[:1].isupper() for x in words[i + 1:])),
                      default=-1)
     if last_title >= 0 and last_title <= 3:
         words = words[last_title + 1:]

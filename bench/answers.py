@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.answer.extractive import says_not_covered  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
-from bench.common import DATA, bench_settings, cached_index  # noqa: E402
+from bench.common import DATA, bench_settings, cached_index, rtqa_questions  # noqa: E402
 
 
 def norm(s: str) -> str:
@@ -84,7 +84,7 @@ def realtimeqa(index: Path, tmp: Path, limit: int) -> tuple[dict, dict]:
     """Figures over all questions and over each half (even: the half the answerer's
     constants were chosen on, odd: held out). Each question is asked on its own date, the
     day its "this week" means."""
-    qs = [json.loads(l) for l in (DATA / "realtimeqa" / "questions_dev.jsonl").open()][:limit]
+    qs = rtqa_questions(limit)
     a = Assistant(bench_settings(index, data_dir=tmp))
     rows, times = [], []
     for i, q in enumerate(qs):

@@ -37,7 +37,7 @@ from assistant.answer import claims as claim_check  # noqa: E402
 from assistant.answer.checking import check  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
 from assistant.text import sentence_spans  # noqa: E402
-from bench.common import DATA, bench_settings, cached_index  # noqa: E402
+from bench.common import DATA, bench_settings, cached_index, rtqa_questions  # noqa: E402
 from testkit.llm_server import Reply, ScriptedLLM  # noqa: E402
 
 _SOURCE = re.compile(r'<source id="(\d+)">\nHeadline: ([^\n]*)\nOutlet: [^\n]*\nByline: [^\n]*\n'
@@ -251,8 +251,7 @@ def main() -> int:
               for r in rows_[::max(1, BBC_ARTICLES // args.questions)]][:args.questions]
     else:
         index = args.index or cached_index(DATA / "realtimeqa" / "articles_1k.jsonl")
-        qs = [json.loads(l) for l in (DATA / "realtimeqa" / "questions_dev.jsonl").open()]
-        qs = qs[:args.questions]
+        qs = rtqa_questions(args.questions)
     rows: list[dict] = []
     state: dict = {}
 

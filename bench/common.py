@@ -39,6 +39,17 @@ INDEX_CODE = ["assistant/ingest/*.py", "assistant/embed.py", "assistant/store.py
               "assistant/vectors.py"]
 
 
+RTQA_QUESTIONS = DATA / "realtimeqa" / "questions_dev.jsonl"
+
+
+def rtqa_questions(limit: int | None = None) -> list[dict]:
+    """RealTimeQA's dev questions ({"id", "date", "question", "answer", "relevant_ids", …}),
+    the first `limit` of them (all when 0 or None)."""
+    with RTQA_QUESTIONS.open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return rows[:limit or None]
+
+
 def bench_settings(index_dir: Path, **overrides) -> Settings:
     """Settings for a benchmark index: always the embedded store, whatever the environment
     says (ASSISTANT_CHROMA_HOST would otherwise send a benchmark to some server)."""

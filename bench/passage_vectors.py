@@ -31,7 +31,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, bench_settings, cached_index  # noqa: E402
+from bench.common import (DATA, RTQA_QUESTIONS, bench_settings, cached_index,  # noqa: E402
+                          rtqa_questions)
 from bench.retrieval import distinct, metrics  # noqa: E402
 
 RTQA = DATA / "realtimeqa"
@@ -67,7 +68,7 @@ def main() -> int:
     ap.add_argument("--questions", type=int, default=0)
     ap.add_argument("--json")
     args = ap.parse_args()
-    articles_file, qfile = Path(args.articles), RTQA / "questions_dev.jsonl"
+    articles_file, qfile = Path(args.articles), RTQA_QUESTIONS
     if not articles_file.exists() or not qfile.exists():
         print(f"skip: {articles_file} or {qfile} not found")
         return 0
@@ -76,8 +77,7 @@ def main() -> int:
     from assistant.retrieve import Retriever
     from assistant.text import sentence_spans
 
-    questions = [json.loads(x) for x in qfile.open(encoding="utf-8") if x.strip()]
-    questions = questions[:args.questions or None]
+    questions = rtqa_questions(args.questions)
     relevant = [set(q["relevant_ids"]) for q in questions]
     index_dir = Path(args.index) if args.index else cached_index(articles_file)
     base = Assistant(bench_settings(index_dir))

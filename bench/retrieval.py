@@ -35,7 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, bench_settings, cached_index  # noqa: E402
+from bench.common import (DATA, RTQA_QUESTIONS, bench_settings, cached_index,  # noqa: E402
+                          rtqa_questions)
 
 RTQA = DATA / "realtimeqa"
 
@@ -70,7 +71,7 @@ def main() -> int:
                                                "(default: the cached one, built on first use)")
     ap.add_argument("--misses", action="store_true", help="print the questions ours misses@1")
     args = ap.parse_args()
-    articles, qfile = Path(args.articles), RTQA / "questions_dev.jsonl"
+    articles, qfile = Path(args.articles), RTQA_QUESTIONS
     if not articles.exists() or not qfile.exists():
         print(f"skip: {articles} or {qfile} not found")
         return 0
@@ -79,9 +80,7 @@ def main() -> int:
     from assistant.keyword import parse_chunk_id
     from assistant.retrieve import Retriever, Weights
 
-    questions = [json.loads(line) for line in qfile.open(encoding="utf-8") if line.strip()]
-    if args.questions:
-        questions = questions[:args.questions]
+    questions = rtqa_questions(args.questions)
     relevant = [set(q["relevant_ids"]) for q in questions]
 
     index_dir = args.index or cached_index(articles)

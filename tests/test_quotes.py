@@ -403,6 +403,23 @@ def test_surname_resolves_to_the_full_name(extract):
     assert q.speaker == "Sullivan" and q.speaker_resolved == "Kevin Sullivan"
 
 
+def test_a_relative_who_is_the_mention_and_its_antecedent_the_speaker(extract):
+    # PolNeAR marks "who" as the source; the reader must still see the person
+    text = ("Senator Mitch McConnell spoke on Monday.\n\nThe bill's sponsor, Mitch McConnell, "
+            "who said the bill would pass by Friday, left the chamber early.")
+    q = _find(extract(text), "would pass by Friday")
+    assert q.speaker == "who" and q.speaker_resolved == "Mitch McConnell"
+    # a "that" keeps its noun: the annotators mark the noun, not the pronoun
+    q = _find(extract("They formed a committee that said the vote was fair."), "vote was fair")
+    assert q.speaker != "that"
+
+
+def test_a_passive_cue_speaks_for_its_agent(extract):
+    text = "Sanders was asked by host Bill Maher whether he would endorse the plan."
+    q = _find(extract(text), "whether he would endorse")
+    assert q.speaker == "host Bill Maher" and q.speaker_resolved == "Bill Maher"
+
+
 def test_empty_and_quote_free_text(extract):
     assert extract("") == []
     assert extract("The sun rose over the hills. Farmers went to work.") == []

@@ -42,10 +42,11 @@ _DOCUMENT = re.compile(r"\b(?:survey|surveys|forecasts?|documents?|study|studies
 # a speaker that opens with a preposition is a misread phrase ("Like Trump, he told…")
 _NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despite)\s", re.I)
 
-# subjects of a cue that are no speaker: "the word describes", "your best bet: call"
+# subjects of a cue that are no speaker: "the word describes", "your best bet: call"; a
+# "who" whose antecedent the parse did not give
 _NOT_A_SPEAKER = re.compile(r"^(?:the word|the term|your best bet|people|one|the idea|the move|"
-                            r"the news|the release|the decision|the change|it|this|that)$",
-                            re.I)
+                            r"the news|the release|the decision|the change|it|this|that|who|"
+                            r"which)$", re.I)
 
 _VERBS = (r"said|says|say|stated|told|claimed|argued|warned|criticised|criticized|criticises|"
           r"criticizes|condemned|praised|welcomed|accused|blamed|denied|defended|attacked|"

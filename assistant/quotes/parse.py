@@ -87,6 +87,20 @@ def speaker_tokens(head):
     return span
 
 
+def _agent(v):
+    """The "by" phrase of a passive verb ("asked by Y", "proposed by Y"), or None."""
+    by = next((c for c in v.children if c.dep_ == "agent"), None)
+    return next((c for c in by.children if c.dep_ == "pobj"), None) if by is not None else None
+
+
+def antecedent(pronoun):
+    """The noun a relative pronoun ("who", "which", "that") stands for, or None."""
+    clause = pronoun.head
+    if pronoun.tag_ in ("WP", "WDT") and clause.dep_ == "relcl" and clause.head.i != clause.i:
+        return clause.head
+    return None
+
+
 def subject(v):
     """(subject token, cue-bearing verb) for a cue verb, climbing participle chains."""
     h = v
@@ -97,9 +111,14 @@ def subject(v):
         if as_ is not None and obj is not None:
             return obj, v
     for _ in range(4):
+        agent = _agent(h)
+        if agent is not None:  # "Sanders was asked by host Bill Maher": Maher asks
+            return agent, h
         subj = nearest_subject(h)
         if subj is not None:
-            if subj.tag_ in ("WP", "WDT") and h.dep_ == "relcl":
+            # "Obama, who said …": the mention is "who" (resolve.py reads its antecedent);
+            # PolNeAR's annotators mark "who" and "which" so, but the noun for "that"
+            if subj.lower_ == "that" and h.dep_ == "relcl":
                 return h.head, h
             if subj.dep_ == "expl":
                 return None, h

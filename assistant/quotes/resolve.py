@@ -10,7 +10,7 @@ import re
 
 from .article import Quote
 from .lexicon import PRONOUNS
-from .parse import Parsed
+from .parse import Parsed, antecedent, char_span, speaker_tokens
 
 # words of organisations' names: not people, and "it" may stand for them
 _ORG_WORDS = {"news", "times", "post", "journal", "committee", "department", "ministry",
@@ -113,9 +113,14 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
     roles: list[tuple[int, str, bool]] = []  # speakers described, not named: (pos, words, human)
     paragraphs = [0] + [m.end() for m in re.finditer(r"\n\s*\n", text)]
     for q in sorted(quotes, key=lambda q: q.speaker_start):
-        low = q.speaker.lower()
-        pos = q.speaker_start
-        inside = [n for p, n in people if pos <= p < q.speaker_end]
+        speaker, pos, end = q.speaker, q.speaker_start, q.speaker_end
+        if speaker.lower() in _RELATIVE:  # "Obama, who said …": who is Obama
+            found = _antecedent(q, text, parsed)
+            if found:
+                speaker, pos, end = found
+                q.speaker_resolved = speaker
+        low = speaker.lower()
+        inside = [n for p, n in people if pos <= p < end]
         if low in PRONOUNS:
             if low in ("he", "she", "him", "her"):
                 q.speaker_resolved = _person_pronoun(q, text, people, history, roles,
@@ -127,12 +132,13 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
                 h = next((h for h in reversed(history) if h[0] < pos and h[2] == "org"), None)
                 q.speaker_resolved = h[1] if h else ""
         elif len(inside) == 1:
-            if inside[0] != q.speaker:
+            if inside[0] != speaker:
                 q.speaker_resolved = inside[0]
-        elif not inside and not _named(q.speaker):
-            m = _DESCRIPTION.match(q.speaker.strip())
+        elif not inside and not _named(speaker):
+            m = _DESCRIPTION.match(speaker.strip())
             if m:
-                q.speaker_resolved = _title_name(text, m.group(1), pos, people)
+                q.speaker_resolved = _title_name(text, m.group(1), pos, people) or \
+                    q.speaker_resolved
         name = q.speaker_resolved or q.speaker
         if len(inside) > 1 or (not inside and _PLURAL.search(name.split()[-1] if name else "")):
             kind = "group"
@@ -150,6 +156,23 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
         elif low not in PRONOUNS:
             head = q.speaker.split()[-1].lower().strip("’'s") if q.speaker.split() else ""
             roles.append((pos, q.speaker, head not in _NOT_HUMAN))
+
+
+_RELATIVE = {"who", "which", "that"}
+
+
+def _antecedent(q: Quote, text: str, parsed: dict[int, Parsed]) -> tuple[str, int, int] | None:
+    """(phrase, start, end) of what the relative pronoun speaking in q stands for."""
+    for p in parsed.values():
+        if p.start <= q.speaker_start < p.end:
+            tok = next((t for t in p.doc if p.off + t.idx == q.speaker_start), None)
+            head = antecedent(tok) if tok is not None else None
+            rng = speaker_tokens(head) if head is not None else None
+            if rng is None:
+                return None
+            s, e = char_span(p.doc, rng[0], rng[1], p.off)
+            return text[s:e], s, e
+    return None
 
 
 # speakers described by words that no "he" or "she" can stand for

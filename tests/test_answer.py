@@ -135,7 +135,8 @@ def test_the_kind_of_answer_a_question_wants():
     assert kinds.wanted("Where did Kerry and Lavrov meet?") == kinds.PLACE
     assert kinds.wanted("Which US city had the worst air?") == kinds.PLACE
     assert kinds.wanted("When was the earlier ceasefire agreed?") == kinds.DATE
-    assert kinds.wanted("How much money has the US committed?") == kinds.NUMBER
+    assert kinds.wanted("How much money has the US committed?") == kinds.MONEY
+    assert kinds.wanted("How many boats sank in the storm?") == kinds.NUMBER
     assert kinds.wanted("Who won the US Women's Open?") == kinds.NAME
     assert kinds.wanted("Why did the talks fail?") == kinds.REASON
     assert kinds.wanted("What is the focus of Theranos?") is None
@@ -156,8 +157,50 @@ def test_the_kind_of_answer_a_question_wants():
     assert [s.text for s in kinds.fitting(kinds.NUMBER, "Some 40 boats and twenty-five "
                                           "trawlers sank, costing $1.2 million.", {"how"})] \
         == ["40", "twenty-five", "$1.2 million"]
+    # a count is no year, and a price no count
+    assert [s.text for s in kinds.fitting(kinds.NUMBER, "Since 2014, 300 boats sank.",
+                                          {"how"})] == ["300"]
+    assert [s.text for s in kinds.fitting(kinds.MONEY, "Gas rose 7 cents to $5 at 300 "
+                                          "stations.", {"how"})] == ["7 cents", "$5"]
     assert [s.text for s in kinds.fitting(kinds.NAME, "But Minjee Lee won on Sunday’s "
                                           "final day.", {"who", "won"})] == ["Minjee Lee"]
+
+
+def test_the_question_is_read_from_its_asking_sentence():
+    """RealTimeQA-style questions open with their context: the last sentence asks."""
+    from assistant.answer import kinds
+
+    assert kinds.wanted("Jean-Luc Godard died at 91 this week. Where did he revolutionize "
+                        "cinema in the 1960s?") == kinds.PLACE
+    assert kinds.wanted("The prime minister of this country resigned this week.") == \
+        kinds.PLACE
+    assert kinds.wanted("Which show received the most Emmy nominations?") == kinds.NAME
+    assert kinds.wanted("What popular ice cream company is undergoing a makeover?") == \
+        kinds.NAME
+    assert kinds.wanted("Homes cost more to heat this winter due to what?") == kinds.REASON
+    assert kinds.wanted("Which of the following is true?") is None
+    # any word opens a sentence capitalised: alone there it is no name
+    assert kinds.fitting(kinds.NAME, "Bikes may seem an odd choice of swag.", {"which"}) == []
+    assert [s.text for s in kinds.fitting(kinds.NAME, "(CNN) Apple unveiled the iPhone 14.",
+                                          {"which"})] == ["Apple"]
+    assert kinds.fitting(kinds.NAME, "The word was chosen by Oxford.",
+                         kinds.question_words("Which term was Oxford’s word?")) == []
+    assert [s.text for s in kinds.fitting(kinds.NAME, "“Succession” earned the most "
+                                          "nominations.", {"which", "show"})] == ["Succession"]
+
+
+def test_an_answer_next_to_the_question_words_beats_one_far_from_them():
+    """Two sentences hold a place; the one whose paragraph neighbour carries the question's
+    words ("met", "ministers") goes first."""
+    from assistant.answer import extractive
+    from assistant.embed import get_embedder
+
+    emb = get_embedder()
+    question = "Where did the ministers meet?"
+    text = ("Officials flew in from Paris for the summit talks.\n\nThe delegates gathered "
+            "in Geneva on Monday. The ministers met there for six hours.")
+    ans = extractive.answer(question, [hit("talks", text)], emb.embed([question])[0], emb, 0.2)
+    assert ans.answer.startswith("The delegates gathered in **Geneva**"), ans.answer
 
 
 @pytest.mark.parametrize("question, marked", [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-PLACE, DATE, NUMBER, NAME, REASON = "place", "date", "number", "name", "reason"
+PLACE, DATE, NUMBER, MONEY, NAME, REASON = "place", "date", "number", "money", "name", "reason"
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
            r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -24,19 +24,30 @@ _NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 _SCALE = r"(?:\s*(?:%|percent|per cent|million|billion|trillion|bn|m\b|k\b))?"
 
 _QUESTION = [
-    (PLACE, re.compile(r"^\s*where\b|\b(?:which|what)\s+(?:\w+\s+)?(?:country|countries|"
+    (PLACE, re.compile(r"^\s*where\b|\bthis\s+(?:country|nation|city|state)\b|\b(?:which|what)\s+(?:\w+\s+)?(?:country|countries|"
                        r"city|cities|state|states|town|nation|region|province|capital|"
                        r"island|continent|county|location|venue|place)\b", re.I)),
     (DATE, re.compile(r"^\s*when\b|\b(?:which|what)\s+(?:year|day|date|month|decade|"
                       r"century|time)\b|\bhow long ago\b", re.I)),
+    # "how much does a gallon cost?" wants dollars, not "7 cents more" or "2014"
+    (MONEY, re.compile(r"\bhow\s+much\b(?:(?!\bhow\b).)*\b(?:money|cost|costs|price|pay|paid|"
+                       r"spend|spent|worth|fund\w*|raise[ds]?|dollars|fined?|budget|aid|"
+                       r"assistance|charge[ds]?|sell|sold|earn\w*)\b|\bwhat\s+(?:is|was)\s+the\s+"
+                       r"(?:price|cost)\b", re.I)),
     (NUMBER, re.compile(r"\bhow\s+(?:many|much|old|long|far|big|tall|high|fast|large)\b|"
                         r"\b(?:what|which)\s+(?:percentage|percent|share|number|amount|"
                         r"proportion|price|rate|age|temperature|score|total)\b", re.I)),
-    (REASON, re.compile(r"^\s*why\b|\bfor what reason\b", re.I)),
+    (REASON, re.compile(r"^\s*why\b|\bfor what reason\b|\b(?:due to|because of) what\b",
+                        re.I)),
     (NAME, re.compile(r"^\s*who\b|\bwhose\b|\b(?:which|what)\s+(?:\w+\s+)?(?:person|man|"
                       r"woman|company|companies|firm|organi[sz]ation|team|group|party|"
                       r"leader|president|prime minister|player|actor|actress|singer|"
                       r"brand|agency|network|band|airline|bank|retailer|automaker)\b", re.I)),
+    # any other "which X": most often a name the question does not give (a show, an app,
+    # a company, a court case)
+    (NAME, re.compile(r"\bwhich\s+(?!of\b|one\b)\w+|^\s*what\s+(?!is\b|was\b|are\b|were\b|"
+                      r"did\b|does\b|do\b|has\b|have\b|will\b|caused?\b)\w+(?:\s+\w+){0,3}\s+"
+                      r"(?:is|was|are|were|has|have|will|did)\b", re.I)),
 ]
 
 _CAPS = r"[A-Z][\w.'’&-]*(?:\s+(?:of|de|la|von|van|the|and|&)?\s*[A-Z][\w.'’&-]*)*"
@@ -48,6 +59,10 @@ _FINDERS = {
         rf"\b(?:1[89]|20)\d\d\b|\b(?:yesterday|today|tonight|tomorrow)\b|"
         rf"\b(?:last|this|next)\s+(?:week|month|year|spring|summer|autumn|fall|winter)\b|"
         rf"\b\d{{1,2}}(?::\d\d)?\s*(?:a\.m\.|p\.m\.|am|pm)\b"),
+    MONEY: re.compile(
+        rf"[$€£¥]\s?\d[\d,.]*{_SCALE}|\b\d[\d,.]*{_SCALE}\s+(?:dollars|euros|pounds|cents|"
+        rf"yuan|yen|rupees)\b|\b{_NUMBER_WORDS}(?:[\s-]+{_NUMBER_WORDS})*{_SCALE}\s+"
+        rf"(?:dollars|euros|pounds|cents)\b", re.I),
     NUMBER: re.compile(
         rf"[$€£¥]\s?\d[\d,.]*{_SCALE}|\b\d[\d,.]*{_SCALE}(?:\s+(?:people|percent|dollars|"
         rf"euros|pounds|years|points|votes|cases|deaths|miles|km|tons|barrels))?|"
@@ -114,11 +129,17 @@ class Span:
 
 
 def wanted(question: str) -> str | None:
-    """The kind of answer a question asks for, or None (a "what…" or yes/no question)."""
-    for kind, pattern in _QUESTION:
-        if pattern.search(question):
-            return kind
+    """The kind of answer a question asks for, or None (a "what…" or yes/no question).
+    A question may open with its context ("Jean-Luc Godard died this week. Where did he
+    revolutionize cinema?"): its last sentence asks, so it is read first."""
+    for part in reversed(_QUESTION_PARTS.findall(question) or [question]):
+        for kind, pattern in _QUESTION:
+            if pattern.search(part):
+                return kind
     return None
+
+
+_QUESTION_PARTS = re.compile(r"[^.?!]+(?:[.?!]+|$)")
 
 
 def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
@@ -140,17 +161,40 @@ def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
             text = _possessive(text)
         if not text or any(text == o.text and m.start(g) < o.end for o in out):
             continue
+        if kind == NAME and " " not in text and not sentence[:m.start(g)].strip() \
+                and text.lower() not in PLACES:
+            continue  # one capitalised word opening a sentence: any word opens one
         if kind == PLACE and _PLACE_NOUN.match(sentence, m.end(g)):
             continue  # "the Chinese city of Hangzhou": Chinese describes the place
         if kind == PLACE and _MODIFIER.search(sentence, 0, m.start(g)) \
                 and _AFTER_MODIFIER.match(sentence, m.end(g)):
             continue  # "a Syria ceasefire agreement": the place names what is agreed
+        if kind == NUMBER and _YEAR.fullmatch(text):
+            continue  # "how many" wants a count, and a year is none
+        if kind in (PLACE, NAME) and m.start(g) < _dateline_end(sentence):
+            continue  # "(CNN) Apple customers…": the outlet's credit
         words = {w.lower() for w in _WORDS.findall(text.replace(".", "").replace("’", "'"))}
         if words and words <= question_words:
-            continue
+            continue  # "the 2022 Primetime Emmy Awards" answers no "which show … Emmy Awards"
         start = m.start(g) + m.group(g).find(text)
         out.append(Span(start, start + len(text), text))
     return out
+
+
+_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+_DATELINE = re.compile(r"\s*(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s*)?\([A-Z][\w .&-]*\)\s*")
+
+
+def _dateline_end(sentence: str) -> int:
+    m = _DATELINE.match(sentence)
+    return m.end() if m else 0
+
+
+def question_words(question: str) -> set[str]:
+    """The question's words as `fitting` compares them: lower case, without dots ("US" for
+    "U.S."), possessives also bare ("oxford" for "Oxford’s")."""
+    words = {w.lower() for w in _WORDS.findall(question.replace(".", "").replace("’", "'"))}
+    return words | {_possessive(w) for w in words}
 
 
 def _possessive(name: str) -> str:
@@ -173,5 +217,6 @@ def marked(sentence: str, span: Span) -> str:
     return f"{sentence[:span.start]}**{sentence[span.start:span.end]}**{sentence[span.end:]}"
 
 
-NOT_SAID = {PLACE: "where", DATE: "when", NUMBER: "how many or how much", NAME: "who",
+NOT_SAID = {PLACE: "where", DATE: "when", NUMBER: "how many or how much", MONEY: "how much",
+            NAME: "who",
             REASON: "why"}

@@ -309,6 +309,22 @@ def test_who_said_lists_statements_by_speakers_only(tmp_path):
     assert "- should not call the IRS" not in ans.answer and "- to call" not in ans.answer
 
 
+def test_documents_and_others_named_after_someone_are_not_that_speaker():
+    from assistant.quotes.answers import is_speaker
+    from assistant.quotes.speakers import matches
+
+    for document in ("A company-run study in about 2,500 children", "The recommendation",
+                     "A Tuesday release", "The queen's funeral plan", "What"):
+        assert not is_speaker(document), document
+    assert is_speaker("Secretary of State Antony Blinken") and is_speaker("The court")
+    # "what did DeSantis say?" is not answered by those close to him, nor by his lawyers
+    for other in ("Those close to DeSantis", "DeSantis's lawyers", "A spokesman for DeSantis",
+                  "DeSantis administration officials"):
+        assert not matches("DeSantis", other), other
+    assert matches("DeSantis", "Ron DeSantis") and matches("Putin", "Vladimir Putin (cited by "
+                                                                   "Interfax)")
+
+
 def test_one_person_one_heading(tmp_path):
     # each variant in an article of its own: only the answer can join them
     rows = [

@@ -536,18 +536,33 @@ def test_a_closer_described_speaker_wins_over_a_named_one(he_said):
 
 
 def test_he_does_not_cross_a_speaker_no_he_can_be_nor_reach_far_back(he_said):
-    blocked = ("Senator Ann Lee spoke first at the hearing on Tuesday.\n\n"
+    blocked = ("Senator Tom Lee spoke first at the hearing on Tuesday.\n\n"
                "The ministry said the plan was final and would not change.\n\n"
                "He said the vote would come within a week.")
     assert he_said(blocked, "the vote would come") == "Unnamed (he)"
-    near = ("Senator Ann Lee spoke first at the hearing on Tuesday.\n\n"
+    near = ("Senator Tom Lee spoke first at the hearing on Tuesday.\n\n"
             "He said the vote would come within a week.")
-    assert he_said(near, "the vote would come") == "Ann Lee"
-    far = ("Senator Ann Lee spoke first at the hearing on Tuesday.\n\n"
+    assert he_said(near, "the vote would come") == "Tom Lee"
+    far = ("Senator Tom Lee spoke first at the hearing on Tuesday.\n\n"
            "The hearing lasted four hours and ended without a decision.\n\n"
            "Reporters waited outside the building until the evening.\n\n"
            "He said the vote would come within a week.")
     assert he_said(far, "the vote would come") == "Unnamed (he)"
+
+
+def test_he_and_she_skip_a_first_name_of_the_other_gender(he_said):
+    text = ("President Joe Biden spoke after the ruling.\n\n"
+            "She said the court had betrayed its principles.")
+    assert he_said(text, "the court had betrayed") == "Unnamed (she)"
+    text = ("Justice Sonia Sotomayor wrote the dissent. President Joe Biden spoke later.\n\n"
+            "She said the court had betrayed its principles.")
+    assert he_said(text, "the court had betrayed") == "Sonia Sotomayor"
+
+
+def test_an_institution_is_no_person_a_he_or_she_stands_for(he_said):
+    text = ("Researchers at Wake Forest School ran the trial.\n\n"
+            "She said the trial would end in May.")
+    assert he_said(text, "the trial would end") == "Unnamed (she)"
 
 
 def test_relayed_speech_keeps_both_the_speaker_and_who_relays_it(extract):

@@ -245,6 +245,15 @@ def _name_found(key: str, words: set[str]) -> bool:
     return False
 
 
+def unnamed(text: str, passages: Sequence[str]) -> list[str]:
+    """The names text states (capitalised words, as `facts` reads them) that none of the
+    passages has, by the rules a claim's names are looked up by ("Russians" is in
+    "Russia")."""
+    blob = "\n".join(passages)
+    words = {_name_key(w) for w in _WORD.findall(blob) + _CAP_WORD.findall(blob)}
+    return [name for key, name in facts(text).names.items() if not _name_found(key, words)]
+
+
 def _common_prefix(a: str, b: str) -> str:
     n = 0
     while n < min(len(a), len(b)) and a[n] == b[n]:

@@ -24,7 +24,7 @@ from ..embed import Embedder
 from ..errors import DateError
 from ..text import sentence_spans
 from ..types import Answer, Citation, Hit
-from . import kinds
+from . import claims, kinds
 
 NOT_COVERED = "The articles don't cover this."
 MAX_SENTENCES = 3
@@ -221,6 +221,11 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     rest.sort(key=lambda i: (rank[cands[i][0].article_id], cands[i][1]))
     chosen = [top, *rest]
     absent = kind in ABSENCE_SAYS and not any(fits)
+    names = claims.unnamed(question, [h.text + "\n" + h.title for h in relevant])
+    asked_names = claims.facts(question).names
+    # Most of what the question names is in none of the passages: they are about something
+    # else ("Elizabeth Holmes … Theranos" answered from other fraud trials).
+    unnamed = names if asked_names and 2 * len(names) >= len(asked_names) else []
 
     citations: list[Citation] = []
     parts = []
@@ -231,9 +236,15 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
         span = None if absent or i != top else kinds.nearest(fits[i], sentence, qwords)
         parts.append(f"{kinds.marked(sentence, span) if span else sentence} [{n}]")
     text = " ".join(parts)
-    if absent:  # the passages are on the subject but hold no such answer: say so
+    if unnamed:
+        text = f"The articles don't mention {_listed(unnamed)}. Closest passages: {text}"
+    elif absent:  # the passages are on the subject but hold no such answer: say so
         text = f"The articles don't say {kinds.NOT_SAID[kind]}. Closest passages: {text}"
     return Answer(question=question, answer=text, citations=citations)
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 # Days either side of the window a question names that an article may be dated and still

@@ -37,8 +37,10 @@ _NOT_SPEECH = re.compile(r"(?:^to\s|\b(?:think|thinks|thought|believe[ds]?|belie
 # Documents, data and studies are where words are found, not who says them ("AAA's
 # survey", "committee documents", "a recent preprint study").
 _DOCUMENT = re.compile(r"\b(?:survey|surveys|forecasts?|documents?|study|studies|reports?|data|"
-                       r"polls?|analysis|figures|records|preprint|filings?|findings|estimates?)$",
-                       re.I)
+                       r"polls?|analysis|figures|records|preprint|filings?|findings|estimates?|"
+                       r"plans?|release|recommendations?|guidance|memo)$", re.I)
+# "a company-run study in about 2,500 children": the phrase's head is before its modifiers
+_MODIFIERS = re.compile(r"\s+(?:in|of|by|from|on|with|at|for|among)\s.*$", re.I)
 # a speaker that opens with a preposition is a misread phrase ("Like Trump, he told…")
 _NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despite)\s", re.I)
 
@@ -46,7 +48,7 @@ _NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despit
 # "who" whose antecedent the parse did not give
 _NOT_A_SPEAKER = re.compile(r"^(?:the word|the term|your best bet|people|one|the idea|the move|"
                             r"the news|the release|the decision|the change|it|this|that|who|"
-                            r"which)$", re.I)
+                            r"which|what)$", re.I)
 
 _VERBS = (r"said|says|say|stated|told|claimed|argued|warned|criticised|criticized|criticises|"
           r"criticizes|condemned|praised|welcomed|accused|blamed|denied|defended|attacked|"
@@ -160,6 +162,7 @@ def is_speaker(name: str) -> bool:
     """A person, body, group or role: not "the word", a document or a misread phrase."""
     name = name.strip()
     return bool(name) and not (_NOT_A_SPEAKER.match(name) or _DOCUMENT.search(name)
+                               or _DOCUMENT.search(_MODIFIERS.sub("", name))
                                or _NOT_A_NAME_START.match(name))
 
 

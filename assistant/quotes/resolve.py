@@ -9,7 +9,7 @@ import bisect
 import re
 
 from .article import Quote
-from .lexicon import PRONOUNS
+from .lexicon import FEMALE_NAMES, MALE_NAMES, PRONOUNS
 from .parse import Parsed, antecedent, char_span, speaker_tokens
 
 # words of organisations' names: not people, and "it" may stand for them
@@ -18,7 +18,13 @@ _ORG_WORDS = {"news", "times", "post", "journal", "committee", "department", "mi
               "court", "association", "institute", "university", "poll", "report", "service",
               "company", "administration", "government", "foundation", "fund", "center",
               "bureau", "commission", "board", "tribune", "press", "cnn", "fbi", "nbc", "abc",
-              "cbs", "fox", "msnbc", "reuters", "interfax", "tass", "bloomberg", "politico"}
+              "cbs", "fox", "msnbc", "reuters", "interfax", "tass", "bloomberg", "politico",
+              # heads of the names of places, institutions and events, not surnames
+              "school", "college", "gallery", "palace", "hospital", "clinic", "church",
+              "museum", "library", "airport", "studios", "media", "bank", "forum", "project",
+              "alliance", "coalition", "society", "federation", "league", "club", "equity",
+              "fire", "star", "advertiser", "herald", "gazette", "daily", "weekly", "inc",
+              "corp", "llc", "ltd"}
 
 
 _DESCRIPTION = re.compile(r"^(?:the|a|an|this|that|one)\s+(?:[\w’'-]+\s+){0,3}?([a-z][\w-]+)$",
@@ -46,7 +52,8 @@ _TITLES = {"president", "presidents", "sen", "senator", "rep", "gov", "governor"
            "mayor", "chancellor", "king", "queen", "prince", "pope", "vice", "speaker", "leader",
            "chairman", "director", "ambassador", "attorney", "former", "u.s", "us", "sheriff",
            "chief", "officer", "commissioner", "professor", "rev", "sir", "lord", "candidate",
-           "nominee", "spokesman", "spokeswoman", "adviser", "advisor", "aide", "envoy"}
+           "nominee", "spokesman", "spokeswoman", "adviser", "advisor", "aide", "envoy",
+           "consort"}
 
 
 def _named(s: str) -> bool:
@@ -79,6 +86,8 @@ def _people(text: str, parsed: dict[int, Parsed]) -> list[tuple[int, str]]:
                         if e.label_ == "PERSON" and len(e.text.split()) > 1)
     else:
         for m in _NAME.finditer(text):
+            if m.group(0).endswith("-"):  # "Honolulu Star-" of "Honolulu Star-Advertiser"
+                continue
             words = m.group(0).split()
             for k, w in enumerate(words):  # "Washington’s Syria envoy": a possessive ends it
                 if w.endswith(("’s", "'s")):
@@ -196,10 +205,13 @@ def _person_pronoun(q: Quote, text: str, people, history, roles, paragraphs) -> 
     cands = [(p, name, True) for p, name in people if window <= p < pos]
     cands += [(h[0], h[1], True) for h in history if window <= h[0] < pos and h[2] == "person"]
     cands += [r for r in roles if window <= r[0] < pos]
+    other = FEMALE_NAMES if q.speaker.lower() in ("he", "him") else MALE_NAMES
     for _, name, human in sorted(cands, key=lambda c: c[0], reverse=True):
         if not human:
             return ""
         if not reflexive and _named_in(name, q.content):
+            continue
+        if name.split()[0].lower() in other:  # "she argued" is not Joe Biden's
             continue
         return name
     return ""

@@ -41,7 +41,16 @@ def matches(asked: str, speaker: str) -> bool:
     "Washington’s Syria envoy")."""
     want = [w for w in _words(asked) if w and w not in _LEADING]
     have = set(_words(speaker))
-    return bool(want) and all(w in have for w in want)
+    # the phrase's head is the one asked for: "Biden administration officials" and "Trump's
+    # lawyers" are others, as are "those close to DeSantis" and "a spokesman for Obama"
+    return bool(want) and all(w in have for w in want) and last_name(speaker) in want \
+        and not _SOMEONE_ELSE.search(speaker)
+
+
+_SOMEONE_ELSE = re.compile(
+    r"\b(?:close to|familiar with|(?:aides?|allies|ally|advisers?|advisors?|"
+    r"spokes(?:man|woman|person)|friends?|supporters?|critics?|lawyers?|attorneys?|"
+    r"representatives?|sources?)\s+(?:of|to|for|close to|familiar with|around|with))\s", re.I)
 
 
 def group_key(name: str) -> str:

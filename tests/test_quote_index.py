@@ -325,6 +325,29 @@ def test_documents_and_others_named_after_someone_are_not_that_speaker():
                                                                    "Interfax)")
 
 
+def test_a_description_joins_the_one_name_it_shortens():
+    from assistant.quotes.answers import _shorter_form
+
+    assert _shorter_form("The palace", "Buckingham Palace")
+    assert _shorter_form("the committee", "the Jan. 6 committee")
+    assert not _shorter_form("The palace", "the old palace guards")  # no name
+    assert not _shorter_form("The palace", "Palace officials")  # another head
+
+
+def test_a_reported_question_or_what_someone_knows_is_not_listed(tmp_path):
+    text = ("Others questioned whether Elon Musk might restore the banned accounts.\n\n"
+            "Fans know Elon Musk will have to improve the site, a blog said.\n\n"
+            "Senator Raj Patel said Elon Musk had broken his promises to advertisers.")
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "musk", "title": "Musk's Twitter",
+                                                  "text": text}) + "\n")
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    assert {"Others", "Fans"} <= {q.speaker for q in a.quotes(limit=50)}  # extracted, …
+    ans = a.ask("Who said what about Elon Musk?")
+    # … not listed: the blog said it, the fans only "know"; the others asked
+    assert speakers(ans.answer) == ["A blog", "Raj Patel"], ans.answer
+
+
 def test_one_person_one_heading(tmp_path):
     # each variant in an article of its own: only the answer can join them
     rows = [

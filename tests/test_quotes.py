@@ -414,6 +414,21 @@ def test_a_relative_who_is_the_mention_and_its_antecedent_the_speaker(extract):
     assert q.speaker != "that"
 
 
+def test_a_name_inside_a_speaker_phrase_is_not_the_speaker(extract):
+    text = ("Two of former President Donald Trump’s communication officials criticized his "
+            "response to the attack. President Obama said the talks would resume.")
+    q = _find(extract(text), "his response to the attack")
+    assert q.speaker_resolved == ""  # the officials, not Donald Trump
+    assert _find(extract(text), "the talks would resume").speaker_resolved == ""  # "Obama"
+
+
+def test_a_noun_phrase_with_a_clause_in_it_is_no_statement(extract):
+    text = ("Now, Webb has revealed the galactic grouping in a new mosaic which is the "
+            "telescope's largest image to date. NASA said the images would change astronomy.")
+    assert not _find(extract(text), "the galactic grouping").statement
+    assert _find(extract(text), "the images would change").statement
+
+
 def test_a_passive_cue_speaks_for_its_agent(extract):
     text = "Sanders was asked by host Bill Maher whether he would endorse the plan."
     q = _find(extract(text), "whether he would endorse")

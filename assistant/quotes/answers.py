@@ -32,7 +32,8 @@ _NOT_SAYING = re.compile(r"\b(?:discuss\w*|expect\w*|met|meet\w*)\b", re.I)
 # ("borrowers who think…", "McCarthy has not agreed to…", "has been named"), and a cue in
 # the infinitive reports nothing said yet ("prompting leaders to condemn Moscow").
 _NOT_SPEECH = re.compile(r"(?:^to\s|\b(?:think|thinks|thought|believe[ds]?|believing|hope[ds]?|"
-                         r"hoping|sought|seeks?|named|agreed?|agrees|knowing|worried|want(?:s|ed)?)$"
+                         r"hoping|sought|seeks?|named|agreed?|agrees|know|knows|knew|known|"
+                         r"knowing|worried|want(?:s|ed)?)$"
                          r"|^(?:has|have|had|is|was|are|were)$)", re.I)
 # Documents, data and studies are where words are found, not who says them ("AAA's
 # survey", "committee documents", "a recent preprint study").
@@ -41,6 +42,8 @@ _DOCUMENT = re.compile(r"\b(?:survey|surveys|forecasts?|documents?|study|studies
                        r"plans?|release|recommendations?|guidance|memo)$", re.I)
 # "a company-run study in about 2,500 children": the phrase's head is before its modifiers
 _MODIFIERS = re.compile(r"\s+(?:in|of|by|from|on|with|at|for|among)\s.*$", re.I)
+# a question reported ("questioned whether Musk might …") asks, it states nothing
+_ASKED = re.compile(r"^(?:whether|if)\b", re.I)
 # a speaker that opens with a preposition is a misread phrase ("Like Trump, he told…")
 _NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despite)\s", re.I)
 
@@ -241,6 +244,7 @@ def rank(quotes: list[IndexedQuote], stance: str = "") -> list[IndexedQuote]:
     object an answer ("Lee criticised the Fed")."""
     kept = [q for q in quotes if not _NOT_SAYING.search(q.cue) and not _NOT_SPEECH.search(q.cue)
             and is_speaker(q.speaker) and q.cue != ":"  # ":" a headline's
+            and not _ASKED.match(q.content)
             and (carries(stance, q) if stance else q.statement)]
     kept.sort(key=lambda q: q.score + (DIRECT_BONUS if q.direct else 0), reverse=True)
     seen: set[tuple[str, str]] = set()
@@ -298,11 +302,14 @@ _NOT_FIRST_NAMES = TITLE_WORDS | {"princess", "premier", "said", "told", "and", 
 
 def _shorter_form(short: str, full: str) -> bool:
     """"Obama" of "Barack Obama"; "the committee" of "the Jan. 6 committee", "the hurricane
-    center" of "the National Hurricane Center" (a description: the same last word)."""
+    center" of "the National Hurricane Center", "the palace" of "Buckingham Palace" (a
+    description: the same last word)."""
     if short.lower().startswith("the "):
         a, b = group_key(short).split(), group_key(full).split()
+        # "the palace" of "Buckingham Palace" too: a name of capitalised words
+        proper = all(w[:1].isupper() for w in full.split())
         return bool(a) and len(b) > len(a) and a[-1] == b[-1] and set(a) <= set(b) \
-            and full.lower().startswith("the ")
+            and (full.lower().startswith("the ") or proper)
     # a person's fuller name is a name: "Those close to DeSantis" is not Ron DeSantis
     named = all(w[:1].isupper() or w in _PARTICLES for w in full.split())
     return short[:1].isupper() and named and matches(short, full)

@@ -122,11 +122,24 @@ def _verb_quote(art: ParsedArticle, p: Parsed, v, lemma: str):
 
 
 def _a_statement(doc, content: tuple[int, int], art: ParsedArticle, p: Parsed) -> bool:
-    """Whether a cue's content says something: a clause (it has a verb) or a quotation; not
-    a bare noun phrase ("call the IRS", "defending the FDA": no statement of anyone's)."""
+    """Whether a cue's content says something: a clause (headed by a verb) or a quotation;
+    not a noun phrase ("call the IRS", "defending the FDA": no statement of anyone's)."""
     toks = doc[content[0]:content[1] + 1]
-    return any(t.tag_.startswith("VB") or t.tag_ == "MD" for t in toks) or any(
-        art.in_quote(p.off + t.idx) >= 0 for t in toks)
+    if any(art.in_quote(p.off + t.idx) >= 0 for t in toks):
+        return True
+    # a verb of a relative clause does not count: "the galactic grouping in a new mosaic
+    # which is the largest image" states nothing ("for acting quickly" does)
+    return any((t.tag_.startswith("VB") or t.tag_ == "MD") and not _in_relative(t, content)
+               for t in toks)
+
+
+def _in_relative(t, content: tuple[int, int]) -> bool:
+    """Whether token t sits in a relative clause or a noun's clause within the span."""
+    while content[0] <= t.i <= content[1] and t.head.i != t.i:
+        if t.dep_ in ("relcl", "acl"):
+            return True
+        t = t.head
+    return False
 
 
 def _fit_quotations(art: ParsedArticle, p: Parsed, vpos: int, cs: int, ce: int

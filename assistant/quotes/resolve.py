@@ -141,7 +141,9 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
                 h = next((h for h in reversed(history) if h[0] < pos and h[2] == "org"), None)
                 q.speaker_resolved = h[1] if h else ""
         elif len(inside) == 1:
-            if inside[0] != speaker:
+            # "President Obama" is Barack Obama; "Trump's communication officials" are not
+            # Trump: the name must end the phrase
+            if inside[0] != speaker and _last_word(speaker) == _last_word(inside[0]):
                 q.speaker_resolved = inside[0]
         elif not inside and not _named(speaker):
             m = _DESCRIPTION.match(speaker.strip())
@@ -168,6 +170,11 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
 
 
 _RELATIVE = {"who", "which", "that"}
+
+
+def _last_word(phrase: str) -> str:
+    words = re.findall(r"[\w’'.-]+", phrase)
+    return words[-1].lower().strip(".") if words else ""
 
 
 def _antecedent(q: Quote, text: str, parsed: dict[int, Parsed]) -> tuple[str, int, int] | None:

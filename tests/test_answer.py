@@ -250,6 +250,24 @@ def test_absent_kind_of_answer_says_so_and_offers_the_closest_passages():
     assert "**" not in ans.answer  # nothing is marked as an answer that is not one
 
 
+def test_names_the_passages_never_mention_are_said_to_be_missing():
+    from assistant.answer import extractive
+    from assistant.embed import get_embedder
+
+    emb = get_embedder()
+    question = "Elizabeth Holmes was found guilty of fraud. What did Theranos promise?"
+    text = ("A jury found the startup founder guilty of fraud on Monday. Her company had "
+            "promised a cheaper way of testing blood, prosecutors said.")
+    ans = extractive.answer(question, [hit("trial", text)], emb.embed([question])[0], emb, 0.2)
+    assert ans.answer.startswith("The articles don't mention Elizabeth Holmes or Theranos. "
+                                 "Closest passages: "), ans.answer
+    assert extractive.says_not_covered(ans.answer) and ans.citations
+    named = text.replace("the startup founder", "Elizabeth Holmes").replace("Her company",
+                                                                            "Theranos")
+    ans = extractive.answer(question, [hit("trial", named)], emb.embed([question])[0], emb, 0.2)
+    assert not extractive.says_not_covered(ans.answer)
+
+
 def test_sources_all_outside_the_time_the_question_names(tmp_path):
     a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path))
     (tmp_path / "a.jsonl").write_text(

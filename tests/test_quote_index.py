@@ -348,6 +348,24 @@ def test_a_reported_question_or_what_someone_knows_is_not_listed(tmp_path):
     assert speakers(ans.answer) == ["A blog", "Raj Patel"], ans.answer
 
 
+def test_an_acronym_and_a_middle_initial_name_one_speaker():
+    from assistant.quotes.answers import canonical_names
+    from assistant.types import IndexedQuote
+
+    def said(article_id, speaker):
+        return IndexedQuote(article_id, "", "", "", "", speaker, speaker, "said", "…", 0, 1,
+                            0, 1, False)
+
+    texts = {"a": "The Centers for Disease Control and Prevention (CDC) said cases rose.",
+             "b": "The CDC said vaccines work.", "c": "Donald J. Trump spoke.",
+             "d": "Donald Trump spoke."}
+    quotes = [said("a", "The Centers for Disease Control and Prevention (CDC"),
+              said("b", "The CDC"), said("c", "Donald J. Trump"), said("d", "Donald Trump")]
+    names = canonical_names(quotes, texts)
+    assert names[0] == names[1] == "The Centers for Disease Control and Prevention"
+    assert names[2] == names[3]
+
+
 def test_one_person_one_heading(tmp_path):
     # each variant in an article of its own: only the answer can join them
     rows = [

@@ -245,13 +245,32 @@ def _name_found(key: str, words: set[str]) -> bool:
     return False
 
 
-def unnamed(text: str, passages: Sequence[str]) -> list[str]:
-    """The names text states (capitalised words, as `facts` reads them) that none of the
-    passages has, by the rules a claim's names are looked up by ("Russians" is in
-    "Russia")."""
+def name_phrases(text: str) -> list[str]:
+    """The names text gives, as written ("Elizabeth Holmes", "Theranos"): runs of the
+    capitalised words `facts` reads as names, less a lone word opening a sentence ("Did",
+    "Scientists"), which any word may be."""
+    names = set(facts(text).names.values())
+    out: list[str] = []
+    run: list[tuple[int, int]] = []
+    for m in list(_CAP_WORD.finditer(text)) + [None]:
+        word = m.group(0).rstrip(".-&'’") if m else ""
+        if m and word in names and (not run or not text[run[-1][1]:m.start()].strip()):
+            run.append((m.start(), m.start() + len(word)))
+            continue
+        if run:
+            opener = not text[:run[0][0]].rstrip(" “\"‘'(")[-1:].strip(".?!:")
+            if len(run) > 1 or not opener:
+                out.append(text[run[0][0]:run[-1][1]])
+        run = [(m.start(), m.start() + len(word))] if m and word in names else []
+    return list(dict.fromkeys(out))
+
+
+def unnamed(names: Sequence[str], passages: Sequence[str]) -> list[str]:
+    """The names none of the passages has, by the rules a claim's names are looked up by
+    ("Russians" is in "Russia"); a name of several words is there when one of them is."""
     blob = "\n".join(passages)
     words = {_name_key(w) for w in _WORD.findall(blob) + _CAP_WORD.findall(blob)}
-    return [name for key, name in facts(text).names.items() if not _name_found(key, words)]
+    return [n for n in names if not any(_name_found(_name_key(w), words) for w in n.split())]
 
 
 def _common_prefix(a: str, b: str) -> str:

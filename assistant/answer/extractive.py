@@ -6,9 +6,10 @@ shared content words and by holding the kind of answer the question wants (answe
 a place for "where"…); the best few become the answer, the one holding the answer first with
 the answer marked, each followed by its [n]. Headlines, bylines, captions, page furniture and
 questions are never candidates. The articles don't cover it when no passage reaches
-`min_score` or no sentence MIN_SENTENCE; they "don't say when" when a date is asked and no
-candidate holds one; `outside_window` says so when every source lies outside the time the
-question names.
+`min_score` or no sentence MIN_SENTENCE; they "don't mention Theranos" when most of the names
+the question gives are in none of the passages; they "don't say when" when a date is asked
+and no candidate holds one; `outside_window` says so when every source lies outside the time
+the question names. The closest passages follow each of the last three.
 """
 
 from __future__ import annotations
@@ -221,11 +222,11 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     rest.sort(key=lambda i: (rank[cands[i][0].article_id], cands[i][1]))
     chosen = [top, *rest]
     absent = kind in ABSENCE_SAYS and not any(fits)
-    names = claims.unnamed(question, [h.text + "\n" + h.title for h in relevant])
-    asked_names = claims.facts(question).names
+    names = claims.name_phrases(question)
+    missing = claims.unnamed(names, [h.text + "\n" + h.title for h in relevant])
     # Most of what the question names is in none of the passages: they are about something
     # else ("Elizabeth Holmes … Theranos" answered from other fraud trials).
-    unnamed = names if asked_names and 2 * len(names) >= len(asked_names) else []
+    unnamed = missing if names and 2 * len(missing) >= len(names) else []
 
     citations: list[Citation] = []
     parts = []

@@ -264,7 +264,10 @@ def canonical_names(quotes: list[IndexedQuote],
     short form joins the fuller name in the same answer ("Obama" -> "Barack Obama") when
     that is the only fuller name it fits (a shared surname with two first names stays two
     people)."""
+    # "the CDC" is the "Centers for Disease Control and Prevention (CDC)" an article spells out
+    spelled = {ac: full for text in (texts or {}).values() for full, ac in _SPELLED.findall(text)}
     core = [core_name(q.speaker) for q in quotes]
+    core = [_spelled_out(name, spelled) for name in core]
     names = set(core)
     # One spelling per fuller name: "Volodymr Zelensky" is a typo of "Volodymyr Zelensky"
     # (the more frequent spelling stands for both).
@@ -280,6 +283,20 @@ def canonical_names(quotes: list[IndexedQuote],
             fuller = {n for n in fuller if not _other_first_name(n, text)}
         out[i] = fuller.pop() if len(fuller) == 1 else spelling[name]
     return out
+
+
+_SPELLED = re.compile(r"\b((?:[A-Z][\w.’'-]*\s+(?:(?:of|for|and|on|the|&)\s+)*){1,7}[A-Z][\w.’'-]*)"
+                     r"\s+\(([A-Z][A-Z.&]{1,7})\)")
+
+
+def _spelled_out(name: str, spelled: dict[str, str]) -> str:
+    """The full name for an acronym the articles spell out ("The CDC" -> "The Centers for
+    Disease Control and Prevention"), else the name."""
+    bare = re.sub(r"^the\s+", "", name, flags=re.I)
+    full = spelled.get(bare)
+    if not full:
+        return name
+    return full if full.lower().startswith("the ") or bare == name else f"The {full}"
 
 
 def _other_first_name(full: str, text: str) -> bool:
@@ -319,9 +336,10 @@ _PARTICLES = {"de", "van", "von", "der", "den", "bin", "al", "da", "di", "la", "
 
 
 def _same_name(a: str, b: str) -> bool:
-    """Two spellings of one person's name: the same last name, first names one letter apart."""
-    wa, wb = a.split(), b.split()
-    if a == b:
+    """Two spellings of one person's name: the same last name, first names one letter apart;
+    a middle initial or not ("Donald J. Trump", "Donald Trump")."""
+    wa, wb = _no_initials(a), _no_initials(b)
+    if a == b or (len(wa) >= 2 and wa == wb):
         return True
     if len(wa) != 2 or len(wb) != 2 or wa[1] != wb[1] or len(wa[0]) < 5:
         return False
@@ -332,6 +350,12 @@ def _same_name(a: str, b: str) -> bool:
         return sum(p != q for p, q in zip(x, y)) <= 1
     longer, shorter = (x, y) if len(x) > len(y) else (y, x)
     return any(longer[:k] + longer[k + 1:] == shorter for k in range(len(longer)))
+
+
+def _no_initials(name: str) -> list[str]:
+    words = name.split()
+    return [w for k, w in enumerate(words) if not (0 < k < len(words) - 1
+                                                   and re.fullmatch(r"[A-Z]\.", w))]
 
 
 def speakers(quotes: list[IndexedQuote], limit: int = 20) -> list[Speaker]:

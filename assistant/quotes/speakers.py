@@ -80,11 +80,15 @@ _SOURCE_OF = re.compile(r"^(?:the\s+)?(?:latest\s+|new\s+|recent\s+)?(?:data|fig
                         r"(.+)$", re.I)
 
 
+_ACRONYM_AFTER = re.compile(r"\s*\([A-Z][A-Z.&]{1,7}\)?$")
+
+
 def core_name(name: str) -> str:
     """A person's name without what comes with it: leading titles, a trailing affiliation
     ("De Haan of GasBuddy", "Jerome Powell, the Fed chair"). A description ("the
     administration official") and a relay ("(cited by Interfax)") stay."""
     name = " ".join(name.split())
+    name = _ACRONYM_AFTER.sub("", name)  # "The Centers for Disease Control (CDC)"
     relay = re.search(r"\s*\([^()]*\)$", name)  # "(cited by Interfax)" stays with it
     tail = relay.group(0) if relay else ""
     name = name[:relay.start()] if relay else name

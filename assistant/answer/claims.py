@@ -268,8 +268,10 @@ def name_phrases(text: str) -> list[str]:
 def unnamed(names: Sequence[str], passages: Sequence[str]) -> list[str]:
     """The names none of the passages has, by the rules a claim's names are looked up by
     ("Russians" is in "Russia"); a name of several words is there when one of them is."""
+    if not names:
+        return []
     blob = "\n".join(passages)
-    words = {_name_key(w) for w in _WORD.findall(blob) + _CAP_WORD.findall(blob)}
+    words = {_name_key(w) for w in set(_WORD.findall(blob)) | set(_CAP_WORD.findall(blob))}
     return [n for n in names if not any(_name_found(_name_key(w), words) for w in n.split())]
 
 

@@ -203,8 +203,7 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     fits = [kinds.fitting(kind, c[3], asked) if kind else [] for c in cands]
     rank = {h.article_id: r for r, h in enumerate(relevant)}
     scores = [0.6 * float(sim) + _cheap_score(c, qwords, wants_quotes)
-              + (FIT_BONUS if fit else 0.0)
-              + RANK_PRIOR / (1 + rank[c[0].article_id])
+              + (FIT_BONUS if fit else 0.0) + RANK_PRIOR / (1 + rank[c[0].article_id])
               for c, sim, fit in zip(cands, sims, fits)]
     if kind:
         scores = _lent(cands, scores, fits)

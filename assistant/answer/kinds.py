@@ -1,10 +1,11 @@
 """What kind of answer a question wants, and where a sentence holds one.
 
 "Where did Kerry and Lavrov meet?" wants a place; "When was the ceasefire agreed?" a date or
-time; "How many boats sank?" a number or amount; "Who won the Open?" a name; "Why did the
-talks fail?" a reason. `wanted` reads the kind off the question's words, `fitting` finds the
-spans of a sentence that could be such an answer (and are not just the question's own
-words), with patterns over the text: no model, a few microseconds per sentence.
+time; "How many boats sank?" a number; "How much does a gallon cost?" an amount of money;
+"Who won the Open?" a name; "Why did the talks fail?" a reason. `wanted` reads the kind off
+the question's words, `fitting` finds the spans of a sentence that could be such an answer
+(and are not just the question's own words), with patterns over the text: no model, a few
+microseconds per sentence.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ _NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 _SCALE = r"(?:\s*(?:%|percent|per cent|million|billion|trillion|bn|m\b|k\b))?"
 
 _QUESTION = [
-    (PLACE, re.compile(r"^\s*where\b|\bthis\s+(?:country|nation|city|state)\b|\b(?:which|what)\s+(?:\w+\s+)?(?:country|countries|"
+    (PLACE, re.compile(r"^\s*where\b|\bthis\s+(?:country|nation|city|state)\b|"
+                       r"\b(?:which|what)\s+(?:\w+\s+)?(?:country|countries|"
                        r"city|cities|state|states|town|nation|region|province|capital|"
                        r"island|continent|county|location|venue|place)\b", re.I)),
     (DATE, re.compile(r"^\s*when\b|\b(?:which|what)\s+(?:year|day|date|month|decade|"
@@ -175,7 +177,7 @@ def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
             continue  # "(CNN) Apple customers…": the outlet's credit
         words = {w.lower() for w in _WORDS.findall(text.replace(".", "").replace("’", "'"))}
         if words and words <= question_words:
-            continue  # "the 2022 Primetime Emmy Awards" answers no "which show … Emmy Awards"
+            continue
         start = m.start(g) + m.group(g).find(text)
         out.append(Span(start, start + len(text), text))
     return out
@@ -218,5 +220,4 @@ def marked(sentence: str, span: Span) -> str:
 
 
 NOT_SAID = {PLACE: "where", DATE: "when", NUMBER: "how many or how much", MONEY: "how much",
-            NAME: "who",
-            REASON: "why"}
+            NAME: "who", REASON: "why"}

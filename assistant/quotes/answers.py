@@ -285,8 +285,8 @@ def canonical_names(quotes: list[IndexedQuote],
     return out
 
 
-_SPELLED = re.compile(r"\b((?:[A-Z][\w.’'-]*\s+(?:(?:of|for|and|on|the|&)\s+)*){1,7}[A-Z][\w.’'-]*)"
-                     r"\s+\(([A-Z][A-Z.&]{1,7})\)")
+_SPELLED = re.compile(r"\b((?:[A-Z][\w.’'-]*\s+(?:(?:of|for|and|on|the|&)\s+)*){1,7}"
+                     r"[A-Z][\w.’'-]*)\s+\(([A-Z][A-Z.&]{1,7})\)")
 
 
 def _spelled_out(name: str, spelled: dict[str, str]) -> str:

@@ -139,30 +139,31 @@ STATEMENT_NOUNS = {"statement", "letter", "release", "report", "memo", "tweet", 
 PRONOUNS = {"he", "she", "they", "it", "we", "i", "you", "him", "her", "them"}
 
 # First names read as one gender often enough that a "she" does not stand for a Joe, nor a
-# "he" for a Nancy (names in the news; a name in neither list fits both).
+# "he" for a Nancy (names in the news; a name in neither list, "Kim", "Lee", "Jordan",
+# fits both).
 MALE_NAMES = frozenset("""
 aaron adam alan albert alex alexander alexei andrew andy angus anthony antony ari arnold
 barack ben benjamin bernie bill billy bob bobby boris brad brandon brett brian bruce carl
 charles charlie chris christopher chuck colin dan daniel danny dave david dennis derek
 dick dmitry don donald doug douglas ed eddie edward elon emmanuel eric frank fred gary
 gavin george gerald glenn gordon greg gregory hakeem hank harry henry howard hunter ian
-jack jacob jake james jamie jason jeff jeffrey jeremy jerome jerry jim jimmy joe joel john
-johnny jon jonathan jordan jose joseph josh joshua juan justin keir keith ken kenneth kevin
-kim kyle larry lee leon liam lindsey lloyd louis luke marco mark martin matt matthew max
+jack jacob jake james jason jeff jeffrey jeremy jerome jerry jim jimmy joe joel john
+johnny jon jonathan jose joseph josh joshua juan justin keir keith ken kenneth kevin
+kyle larry leon liam lloyd louis luke marco mark martin matt matthew max
 michael mike mitch mitt mohammed muhammad narendra nathan neil nicholas nick nigel olaf
-oliver patrick paul pete peter phil philip prince rahm ralph randy ray raymond richard
+oliver patrick paul pete peter phil philip rahm ralph randy ray raymond richard
 rick rishi rob robert roger ron ronald ross roy russell ryan sam samuel scott sean sergei
 sergey stephen steve steven ted terry thomas tim timothy todd tom tony vladimir walter
 wayne william xi yevgeny zach""".split())
 FEMALE_NAMES = frozenset("""
 abigail alexandria alice alicia alison amanda amy andrea angela ann anna anne annie
 barbara betsy beth betty brenda camilla carly carol caroline catherine charlotte chelsea
-christine claire cynthia dana deborah debbie diana diane donna dorothy elena elise
+christine claire cynthia deborah debbie diana diane donna dorothy elena elise
 elizabeth ellen emily emma eva fiona gina giorgia gloria grace hannah heather helen hillary
 ilhan jacinda jane janet jean jennifer jessica jill joan jodi joy joyce judith judy julia
 julie karen kamala kate katherine kathleen kathy katie kelly kristi kristen laura lauren
 linda lisa liz lori louise lucy lynn madeleine margaret maria marie marjorie martha mary
 maxine megan meghan melania melissa michelle minjee monica nancy natalie nicola nicole
-nikki olivia pamela patricia pat paula rachel rebecca rochelle rose ruth sally samantha
+nikki olivia pamela patricia paula rachel rebecca rochelle rose ruth sally samantha
 sandra sara sarah sharon shirley sonia stacey stephanie susan suzanne tammy theresa tina
 tulsi ursula valerie victoria virginia wendy whitney""".split())

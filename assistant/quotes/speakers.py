@@ -37,8 +37,8 @@ def last_name(name: str) -> str:
 
 def matches(asked: str, speaker: str) -> bool:
     """Whether a quote's speaker is the one asked about: every word asked for (but "the")
-    appears in the speaker's name ("Putin" ~ "Vladimir Putin", "the Syria envoy" ~
-    "Washington’s Syria envoy")."""
+    appears in the speaker's name, which ends with one of them ("Putin" ~ "Vladimir Putin",
+    "the Syria envoy" ~ "Washington’s Syria envoy")."""
     want = [w for w in _words(asked) if w and w not in _LEADING]
     have = set(_words(speaker))
     # the phrase's head is the one asked for: "Biden administration officials" and "Trump's

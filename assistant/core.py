@@ -291,12 +291,14 @@ class Assistant:
                 by_key = {(q.article_id, q.n): q for q in found}
                 for q in self._find_quotes(asked.speaker, vec, n=200, articles=top,
                                            since=since, until=until):
+                    if asked.speaker and q.score < self.settings.min_score:
+                        continue  # the article came up for the name, these words don't
                     q = by_key.setdefault((q.article_id, q.n), q)
                     q.score += 0.1 / (1 + rank[q.article_id])
                 found = list(by_key.values())
-            if not asked.speaker and not asked.stance:
-                # anyone's words: from the articles retrieved for the topic, or on the
-                # calibrated bar of their own
+            if not asked.stance:
+                # anyone's words, or a named speaker's: from the articles retrieved for the
+                # topic, or on the calibrated bar of their own
                 found = [q for q in found if q.article_id in retrieved
                          or q.score >= quote_answers.ON_TOPIC]
         found = quote_answers.rank(found, asked.stance)

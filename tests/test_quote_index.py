@@ -366,6 +366,18 @@ def test_an_acronym_and_a_middle_initial_name_one_speaker():
     assert names[2] == names[3]
 
 
+def test_what_a_named_speaker_said_about_a_topic_keeps_to_the_topic(tmp_path):
+    rows = [{"id": "harbour", "title": "Harbour plan", "text": "Mayor Ann Lee said the "
+             "harbour plan would bring ferries back to the old port by the spring."},
+            {"id": "school", "title": "School meals", "text": "Mayor Ann Lee said free "
+             "school meals would start in every primary school next year."}]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    ans = a.ask("What did Ann Lee say about the harbour plan?")
+    assert "ferries" in ans.answer and "school meals" not in ans.answer, ans.answer
+
+
 def test_one_person_one_heading(tmp_path):
     # each variant in an article of its own: only the answer can join them
     rows = [

@@ -364,6 +364,11 @@ def test_an_acronym_and_a_middle_initial_name_one_speaker():
     names = canonical_names(quotes, texts)
     assert names[0] == names[1] == "The Centers for Disease Control and Prevention"
     assert names[2] == names[3]
+    # a bare surname takes the one full name its own article gives
+    texts = {"e": "U.S. President Barack Obama flew in. Obama said talks would go on.",
+             "f": "Emmanuel Macron and Brigitte Macron arrived. Macron said little."}
+    names = canonical_names([said("e", "Obama"), said("f", "Macron")], texts)
+    assert names == {0: "Barack Obama", 1: "Macron"}
 
 
 def test_what_a_named_speaker_said_about_a_topic_keeps_to_the_topic(tmp_path):
@@ -557,7 +562,8 @@ def test_names_join_within_what_each_article_says(tmp_path):
     a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
     a.ingest([tmp_path / "a.jsonl"], progress=False)
     shown = speakers(a.ask("Who said what about the harbour deal?").answer)
-    assert "Brigitte Macron" in shown and "Macron" in shown  # Emmanuel's words stay his
+    # Emmanuel's words stay his, under the full name his own article gives
+    assert "Brigitte Macron" in shown and "Emmanuel Macron" in shown
     # one heading, in the spelling the articles use most
     assert len([s for s in shown if "Zelensky" in s]) == 1, shown
 

@@ -281,8 +281,27 @@ def canonical_names(quotes: list[IndexedQuote],
         text = (texts or {}).get(quotes[i].article_id)
         if text is not None and len(fuller) == 1:
             fuller = {n for n in fuller if not _other_first_name(n, text)}
+        if not fuller and text is not None:
+            fuller = _named_in_full(name, text)
         out[i] = fuller.pop() if len(fuller) == 1 else spelling[name]
     return out
+
+
+def _named_in_full(surname: str, text: str) -> set[str]:
+    """The full names a bare surname has in its own article ("Obama" where the article
+    says "Barack Obama"): one is the person, two or more leave the surname as it is."""
+    if " " in surname or not surname[:1].isupper():
+        return set()
+    # not part of a longer name ("James Webb Space Telescope"), nor after a word that is no
+    # first name ("The GasBuddy", "One China")
+    found = re.findall(rf"\b([A-Z][a-z]+)\s+{re.escape(surname)}\b(?!\s+[A-Z])", text)
+    return {f"{m} {surname}" for m in found
+            if m.lower() not in _NOT_FIRST_NAMES and m.lower() not in _DETERMINERS}
+
+
+_DETERMINERS = {"the", "a", "an", "one", "this", "that", "these", "those", "new", "old",
+                "north", "south", "east", "west", "great", "united", "all", "every", "no",
+                "our", "their", "his", "her", "its", "my", "your", "mainland", "communist"}
 
 
 _SPELLED = re.compile(r"\b((?:[A-Z][\w.’'-]*\s+(?:(?:of|for|and|on|the|&)\s+)*){1,7}"

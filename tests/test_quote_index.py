@@ -92,6 +92,7 @@ def test_other_questions_still_answer_from_passages(seeded):
     ("Who criticised the deal?", "", "the deal"),
     ("How did the Kremlin react to the strikes?", "the Kremlin", "the strikes"),
     ("Quotes from Kerry on Aleppo", "Kerry", "Aleppo"),
+    ("And what did Putin say?", "Putin", ""),  # a follow-up's opener
 ])
 def test_who_said_questions_are_recognised(question, speaker, topic):
     asked = qa.parse(question)

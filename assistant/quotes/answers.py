@@ -182,9 +182,13 @@ def in_headline(q: IndexedQuote, text: str | None) -> bool:
     return len(line.split()) <= 20 and not re.search(r"[.!?…][\"”’')\]]*$", line)
 
 
+_OPENER = re.compile(r"^(?:and|so|but|ok(?:ay)?|then|also|now)\b[,\s]+", re.I)
+
+
 def parse(question: str) -> QuoteQuestion | None:
     """The speaker and topic of a who-said question; None for other questions."""
     q = " ".join(question.split()).strip(" ?!.")
+    q = _OPENER.sub("", q)  # a follow-up's "And what did Putin say?"
     for pattern in _TIMELINES:
         m = pattern.match(q)
         if m and m.group("speaker").lower() not in {"you", "i", "we", "it", "they", "people"}:

@@ -317,6 +317,7 @@ def test_documents_and_others_named_after_someone_are_not_that_speaker():
     for document in ("A company-run study in about 2,500 children", "The recommendation",
                      "A Tuesday release", "The queen's funeral plan", "What"):
         assert not is_speaker(document), document
+    assert not is_speaker("Once Abbott")  # "Once Abbott gets the FDA's OK, it says …"
     assert is_speaker("Secretary of State Antony Blinken") and is_speaker("The court")
     # "what did DeSantis say?" is not answered by those close to him, nor by his lawyers
     for other in ("Those close to DeSantis", "DeSantis's lawyers", "A spokesman for DeSantis",

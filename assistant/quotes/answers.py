@@ -44,8 +44,10 @@ _DOCUMENT = re.compile(r"\b(?:survey|surveys|forecasts?|documents?|study|studies
 _MODIFIERS = re.compile(r"\s+(?:in|of|by|from|on|with|at|for|among)\s.*$", re.I)
 # a question reported ("questioned whether Musk might …") asks, it states nothing
 _ASKED = re.compile(r"^(?:whether|if)\b", re.I)
-# a speaker that opens with a preposition is a misread phrase ("Like Trump, he told…")
-_NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despite)\s", re.I)
+# a speaker that opens with a preposition or a subordinator is a misread phrase ("Like
+# Trump, he told…", "Once Abbott gets the FDA's OK, it says…")
+_NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despite|once|when|"
+                               r"if|while|although|because|since|until|unless)\s", re.I)
 
 # subjects of a cue that are no speaker: "the word describes", "your best bet: call"; a
 # "who" whose antecedent the parse did not give

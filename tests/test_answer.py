@@ -192,14 +192,10 @@ def test_the_question_is_read_from_its_asking_sentence():
 def test_an_answer_next_to_the_question_words_beats_one_far_from_them():
     """Two sentences hold a place; the one whose paragraph neighbour carries the question's
     words ("met", "ministers") goes first."""
-    from assistant.answer import extractive
-    from assistant.embed import get_embedder
-
-    emb = get_embedder()
     question = "Where did the ministers meet?"
     text = ("Officials flew in from Paris for the summit talks.\n\nThe delegates gathered "
             "in Geneva on Monday. The ministers met there for six hours.")
-    ans = extractive.answer(question, [hit("talks", text)], emb.embed([question])[0], emb, 0.2)
+    ans = answered(question, [hit("talks", text)], 0.2)
     assert ans.answer.startswith("The delegates gathered in **Geneva**"), ans.answer
 
 
@@ -222,29 +218,32 @@ def hit(article_id: str, text: str, score: float = 0.6, published: str = "2024-0
     return Hit(article_id, article_id.title(), "", published, text, 0, len(text), score)
 
 
-def test_a_question_in_an_article_is_no_answer():
+def answered(question: str, hits: list, min_score: float):
+    """The offline answer to question from these passages, with the real embedder."""
     from assistant.answer import extractive
     from assistant.embed import get_embedder
 
     emb = get_embedder()
+    return extractive.answer(question, hits, emb.embed([question])[0], emb, min_score)
+
+
+def test_a_question_in_an_article_is_no_answer():
     question = "Which major US retailer announced this week it is slashing prices?"
     quiz = hit("quiz", "Which major US retailer announced this week it is slashing prices? "
                        "Test your knowledge of the week's news.")
     news = hit("news", "Walmart said on Tuesday it is slashing prices on clothing and toys.",
                0.5)
-    ans = extractive.answer(question, [quiz, news], emb.embed([question])[0], emb, 0.25)
+    ans = answered(question, [quiz, news], 0.25)
     assert "slashing prices?" not in ans.answer and "Walmart" in ans.answer
 
 
 def test_absent_kind_of_answer_says_so_and_offers_the_closest_passages():
     from assistant.answer import extractive
-    from assistant.embed import get_embedder
 
-    emb = get_embedder()
     question = "When did the harbour reopen?"
     text = ("The harbour reopened after the storm damage was repaired. Fishermen welcomed "
             "the news and went back to sea with their boats.")
-    ans = extractive.answer(question, [hit("port", text)], emb.embed([question])[0], emb, 0.2)
+    ans = answered(question, [hit("port", text)], 0.2)
     assert ans.answer.startswith("The articles don't say when. Closest passages: ")
     assert extractive.says_not_covered(ans.answer) and ans.citations
     assert "**" not in ans.answer  # nothing is marked as an answer that is not one
@@ -252,19 +251,17 @@ def test_absent_kind_of_answer_says_so_and_offers_the_closest_passages():
 
 def test_names_the_passages_never_mention_are_said_to_be_missing():
     from assistant.answer import extractive
-    from assistant.embed import get_embedder
 
-    emb = get_embedder()
     question = "Elizabeth Holmes was found guilty of fraud. What did Theranos promise?"
     text = ("A jury found the startup founder guilty of fraud on Monday. Her company had "
             "promised a cheaper way of testing blood, prosecutors said.")
-    ans = extractive.answer(question, [hit("trial", text)], emb.embed([question])[0], emb, 0.2)
+    ans = answered(question, [hit("trial", text)], 0.2)
     assert ans.answer.startswith("The articles don't mention Elizabeth Holmes or Theranos. "
                                  "Closest passages: "), ans.answer
     assert extractive.says_not_covered(ans.answer) and ans.citations
     named = text.replace("the startup founder", "Elizabeth Holmes").replace("Her company",
                                                                             "Theranos")
-    ans = extractive.answer(question, [hit("trial", named)], emb.embed([question])[0], emb, 0.2)
+    ans = answered(question, [hit("trial", named)], 0.2)
     assert not extractive.says_not_covered(ans.answer)
 
 

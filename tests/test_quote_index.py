@@ -84,6 +84,14 @@ def test_other_questions_still_answer_from_passages(seeded):
         not speakers(seeded.ask("Who said what about banana bread recipes?").answer)
 
 
+
+def _indexed(tmp_path, *rows: dict) -> Assistant:
+    """An assistant over a fresh index of these articles ({"id", "title", "text", …})."""
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    return a
+
 @pytest.mark.parametrize("question, speaker, topic", [
     ("Who said what about the ceasefire?", "", "the ceasefire"),
     ("who said what", "", ""),
@@ -295,10 +303,7 @@ def test_who_said_lists_statements_by_speakers_only(tmp_path):
             "Your best bet is to call the company, the agency said of price complaints.\n\n"
             "“Inflation is still far too high,” said Jerome Powell, the chair of the Federal "
             "Reserve.")
-    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "inf", "title": "Inflation rises",
-                                                  "text": text}) + "\n")
-    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
-    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    a = _indexed(tmp_path, {"id": "inf", "title": "Inflation rises", "text": text})
     raw = {q.speaker for q in a.quotes(limit=50)}
     assert {"The word", "People", "Your best bet", "Fed chair"} <= raw  # extracted, …
     ans = a.ask("Who said what about inflation?")
@@ -340,10 +345,7 @@ def test_a_reported_question_or_what_someone_knows_is_not_listed(tmp_path):
     text = ("Others questioned whether Elon Musk might restore the banned accounts.\n\n"
             "Fans know Elon Musk will have to improve the site, a blog said.\n\n"
             "Senator Raj Patel said Elon Musk had broken his promises to advertisers.")
-    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "musk", "title": "Musk's Twitter",
-                                                  "text": text}) + "\n")
-    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
-    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    a = _indexed(tmp_path, {"id": "musk", "title": "Musk's Twitter", "text": text})
     assert {"Others", "Fans"} <= {q.speaker for q in a.quotes(limit=50)}  # extracted, …
     ans = a.ask("Who said what about Elon Musk?")
     # … not listed: the blog said it, the fans only "know"; the others asked
@@ -378,9 +380,7 @@ def test_what_a_named_speaker_said_about_a_topic_keeps_to_the_topic(tmp_path):
              "harbour plan would bring ferries back to the old port by the spring."},
             {"id": "school", "title": "School meals", "text": "Mayor Ann Lee said free "
              "school meals would start in every primary school next year."}]
-    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
-    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    a = _indexed(tmp_path, *rows)
     ans = a.ask("What did Ann Lee say about the harbour plan?")
     assert "ferries" in ans.answer and "school meals" not in ans.answer, ans.answer
 
@@ -397,9 +397,7 @@ def test_one_person_one_heading(tmp_path):
         {"id": "d", "title": "Oil reserves", "text": "President Obama said the government "
          "would release oil reserves to lower gas prices."},
     ]
-    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
-    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    a = _indexed(tmp_path, *rows)
     answer = a.ask("Who said what about gas prices?").answer
     assert sorted(speakers(answer)) == ["Barack Obama", "Patrick De Haan"], answer
     groups = dict(g.split("\n", 1) for g in answer.split("\n\n"))
@@ -423,10 +421,7 @@ def test_stance_questions_list_only_that_stance_or_say_none(tmp_path):
             "fast.\n\n"
             "Economist Raj Patel said the Federal Reserve would meet again in June.\n\n"
             "Governor Sam Reed praised the Federal Reserve for acting quickly.")
-    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "fed", "title": "The Fed",
-                                                  "text": text}) + "\n")
-    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
-    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    a = _indexed(tmp_path, {"id": "fed", "title": "The Fed", "text": text})
     assert speakers(a.ask("Who criticised the Federal Reserve?").answer) == ["Ann Lee"]
     assert speakers(a.ask("Who praised the Federal Reserve?").answer) == ["Sam Reed"]
     ans = a.ask("Who denied the report about the Federal Reserve?")
@@ -446,9 +441,7 @@ def test_speakers_lists_who_is_quoted_most_one_name_each(tmp_path, seeded):
         {"id": "c", "title": "Storm", "published": "2026-11-04", "text": "Mayor Jo Park said "
          "the harbour would reopen on Monday."},
     ]
-    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
-    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    a = _indexed(tmp_path, *rows)
     top = a.speakers()
     assert [(s.name, s.quotes, s.articles, s.latest) for s in top][:1] == [
         ("Barack Obama", 2, 2, "2026-11-05")]
@@ -560,9 +553,7 @@ def test_names_join_within_what_each_article_says(tmp_path):
              "would go on."},
             {"id": "d", "title": "More talks", "text": "Ukrainian President Volodymr Zelensky "
              "said the harbour talks were hard. Zelensky said the harbour would reopen."}]
-    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    a = Assistant(get_settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
-    a.ingest([tmp_path / "a.jsonl"], progress=False)
+    a = _indexed(tmp_path, *rows)
     shown = speakers(a.ask("Who said what about the harbour deal?").answer)
     # Emmanuel's words stay his, under the full name his own article gives
     assert "Brigitte Macron" in shown and "Emmanuel Macron" in shown

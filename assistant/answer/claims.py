@@ -250,18 +250,21 @@ def name_phrases(text: str) -> list[str]:
     capitalised words `facts` reads as names, less a lone word opening a sentence ("Did",
     "Scientists"), which any word may be."""
     names = set(facts(text).names.values())
-    out: list[str] = []
-    run: list[tuple[int, int]] = []
-    for m in list(_CAP_WORD.finditer(text)) + [None]:
-        word = m.group(0).rstrip(".-&'’") if m else ""
-        if m and word in names and (not run or not text[run[-1][1]:m.start()].strip()):
-            run.append((m.start(), m.start() + len(word)))
+    runs: list[list[int]] = []  # [start, end, words] of each run of names
+    last = None  # where the name before ended, while a run goes on
+    for m in _CAP_WORD.finditer(text):
+        word = m.group(0).rstrip(".-&'’")
+        if word not in names:
+            last = None
             continue
-        if run:
-            opener = not text[:run[0][0]].rstrip(" “\"‘'(")[-1:].strip(".?!:")
-            if len(run) > 1 or not opener:
-                out.append(text[run[0][0]:run[-1][1]])
-        run = [(m.start(), m.start() + len(word))] if m and word in names else []
+        end = m.start() + len(word)
+        if last is not None and not text[last:m.start()].strip():
+            runs[-1][1:] = [end, runs[-1][2] + 1]
+        else:
+            runs.append([m.start(), end, 1])
+        last = end
+    out = [text[s:e] for s, e, words in runs
+           if words > 1 or text[:s].rstrip(" “\"‘'(")[-1:].strip(".?!:")]
     return list(dict.fromkeys(out))
 
 

@@ -308,7 +308,8 @@ class Assistant:
         # articles (headlines found, citations shown in context), in one store call
         found = found[:quote_answers.MAX_QUOTES * 4]
         texts = self._texts(found)
-        found = [q for q in found if not quote_answers.in_headline(q, texts.get(q.article_id))]
+        found = [q for q in found if not quote_answers.in_headline(q, texts.get(q.article_id))
+                 and quote_answers.named_around(asked.topic, q, texts.get(q.article_id))]
         if not found and asked.stance:  # "who criticised X?": those who did, or no one
             return quote_answers.no_stance(asked, question)
         if not found:
@@ -384,7 +385,8 @@ class Assistant:
 
         def fallback() -> Answer:
             found = extractive.answer(question, hits, qvec, self.embedder,
-                                      self.settings.min_score, self.store.sentences)
+                                      self.settings.min_score, self.store.sentences,
+                                      self.retriever.keyword.missing)
             found = extractive.outside_window(found, find_time(question, parse_date(as_of)))
             if asked is not None and asked.speaker and found.citations:
                 # "what did Putin say?" with no statement of his: say so, never pass off

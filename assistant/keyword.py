@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import re
 import tempfile
@@ -37,12 +38,17 @@ import numpy as np
 from bm25s.stopwords import STOPWORDS_EN
 
 from .store import Store, published_ts
+from .text import FUNCTION_WORDS
+from .types import Hit
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
 NO_DATE = np.iinfo(np.int64).min  # published_ts of a chunk whose article has no date
 _WORD = re.compile(r"\w+", re.UNICODE)
+# How rare a word is says little in a small index: in the seed's four chunks "hosted" is
+# as rare as any word can be. Below this many chunks `missing` finds nothing missing.
+RARITY_MIN_CHUNKS = 200
 
 
 class Tokenizer:
@@ -105,9 +111,19 @@ class Snapshot:
     # chunks carried it): date filters then go by article id instead.
     dated_in_chroma: bool = True
     _position: dict[str, int] | None = None
+    _doc_freq: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def doc_freq(self) -> np.ndarray:
+        """How many chunks hold each token id, counted on first use."""
+        if self._doc_freq is None:
+            seen = [np.unique(t) for t in self.tokens if len(t)]
+            self._doc_freq = np.bincount(np.concatenate(seen), minlength=len(self.vocab)) \
+                if seen else np.zeros(len(self.vocab), np.int64)
+        return self._doc_freq
 
     @property
     def position(self) -> dict[str, int]:
@@ -162,6 +178,43 @@ class KeywordIndex:
         if not ids:
             return np.zeros(len(snap), np.float32)
         return np.asarray(snap.bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def missing(self, question: str, hits: list[Hit]) -> tuple[float, list[str]]:
+        """How much of what a question says the passages lack: the share of its words'
+        rarity (inverse chunk frequency over the index) in words none of the passages (nor
+        their titles) has, and those words as the question writes them, rarest first. "What
+        are the facts about keeping kosher?" over baby-formula passages lacks "kosher", its
+        rarest word. The passages' words are the index's own tokens of their chunks."""
+        snap = self.snapshot
+        if len(snap) < RARITY_MIN_CHUNKS:
+            return 0.0, []
+        held: set[int] = set()
+        texts = []
+        for h in hits:
+            texts.append(h.title)
+            ids = [f"{h.article_id}#{h.version}#{n}"
+                   for n in range(h.chunk_index, h.chunk_index + max(1, h.chunks))]
+            pos = [snap.position.get(i) for i in ids]
+            if None in pos:  # a passage the snapshot does not hold (yet): its own words
+                texts.append(h.text)
+            for p in pos:
+                if p is not None:
+                    held.update(snap.tokens[p].tolist())
+        found = set(self.tokenize("\n".join(texts)))
+        words: dict[str, str] = {}  # stem -> the word as written
+        for w in _WORD.findall(question.replace("’", "'")):
+            stem = self.tokenize(w)
+            if stem and len(w) > 2 and not w.isdigit() and w.lower() not in FUNCTION_WORDS:
+                words.setdefault(stem[0], w)
+        if not words:
+            return 0.0, []
+        df, n = snap.doc_freq, len(snap)
+        rarity = {t: math.log((n + 1) / (1 + (df[snap.vocab[t]] if t in snap.vocab else 0)))
+                  for t in words}
+        gone = sorted((t for t in words if t not in found and snap.vocab.get(t) not in held),
+                      key=lambda t: -rarity[t])
+        total = sum(rarity.values())
+        return (sum(rarity[t] for t in gone) / total if total else 0.0), [words[t] for t in gone]
 
     # -- freshness -------------------------------------------------------------------------
 

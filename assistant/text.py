@@ -10,6 +10,16 @@ import unicodedata
 # whitespace, or at a paragraph break. Abbreviations like "U.S." stay joined because the
 # next character must open a sentence (capital, digit or opening quote).
 _BOUNDARY = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])|\n\s*\n""")
+# Words that say how a question is put, not what it is about: no content word.
+FUNCTION_WORDS = frozenset("""
+    a an and are as at be been but by can could did do does for from had has have he her his
+    how i if in into is it its me more most my no not of on or our out over she so some such
+    than that the their them then there these they this to up us was we were what when where
+    which while who whom whose why will with would you your about after against all also any
+    before between both each few just only other same should very said say says tell told
+    because since until although though whether earlier later ever never still yet already
+    again now soon recently currently actually really even much many often
+""".split())
 # Words whose full stop ends no sentence (lower case, without the final stop).
 ABBREVIATIONS = frozenset({
     "mr", "mrs", "ms", "dr", "prof", "gov", "sen", "rep", "reps", "sens", "gen", "lt", "col",

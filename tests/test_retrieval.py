@@ -246,6 +246,44 @@ def test_a_single_article_index_still_fills_k_passages(tmp_path):
 # -- the JSON contract and the batch form ----------------------------------------------------
 
 
+@pytest.fixture
+def rarity_counts(monkeypatch):
+    """The corpus is far smaller than rarity needs (RARITY_MIN_CHUNKS): counted anyway."""
+    from assistant import keyword
+
+    monkeypatch.setattr(keyword, "RARITY_MIN_CHUNKS", 1)
+
+
+def test_missing_names_the_rarest_question_words_no_passage_has(corpus, rarity_counts):
+    a, r = corpus
+    q = "Did the harbour master close the port because of dredging?"
+    hits = [h for h in r.search(q, 5) if h.article_id.startswith("h20")]
+    share, words = r.keyword.missing(q, hits)
+    assert words == ["dredging"] and 0 < share < 0.5  # "harbour", "port" … are there
+    share, words = r.keyword.missing("What did the harbour master close?", hits)
+    assert (share, words) == (0.0, [])
+    # a word of a title counts as the passage's
+    share, words = r.keyword.missing("Why did storm returns worry the mayor?", hits)
+    assert "returns" not in words
+
+
+def test_an_answer_lacking_the_questions_rare_words_says_so(corpus, rarity_counts):
+    a, _ = corpus
+    q = "Why was the dredging contract tender at the harbour cancelled?"
+    ans = a.ask(q)
+    assert ans.answer.startswith("The articles don't mention "), ans.answer
+    assert "dredging" in ans.answer.split("Closest passages:")[0] and ans.citations
+    ans = a.ask("Why did the harbour master close the port?")
+    assert not ans.answer.startswith("The articles don't"), ans.answer
+
+
+def test_a_small_index_measures_no_rarity(corpus):
+    a, r = corpus
+    q = "Why was the dredging contract tender at the harbour cancelled?"
+    assert r.keyword.missing(q, r.search(q, 5)) == (0.0, [])
+    assert not a.ask(q).answer.startswith("The articles don't mention")
+
+
 def test_hits_json_is_the_stable_contract(corpus):
     _, r = corpus
     out = hits_json("harbour storm", r.search("harbour storm", k=2))

@@ -116,8 +116,8 @@ def quote_extractor(enabled: bool = True) -> Callable[[Article], list] | None:
         return None
 
     def extract(article: Article) -> list:
-        try:
-            return extract_quotes(article.text, nlp)
+        try:  # an attribution to no one ("Trump was accused of …") has no one to list it
+            return [q for q in extract_quotes(article.text, nlp) if q.speaker]
         except Exception:  # noqa: BLE001 - a parser bug must not cost the article its passages
             log.exception("quote extraction failed for %s; indexed without quotes", article.id)
             return []

@@ -92,6 +92,10 @@ class ParsedArticle:
         s, e = char_span(p.doc, rng[0], rng[1], p.off)
         if self.in_quote(s) >= 0:
             return None
+        if subj.dep_ == "nsubjpass" and subj.head.i == v.i:
+            # "Trump was accused of lying": said of Trump, by no one named; kept as an
+            # attribution (PolNeAR counts it), with no speaker to list it under
+            return "", s, s
         return self.text[s:e], s, e
 
 

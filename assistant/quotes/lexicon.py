@@ -167,3 +167,24 @@ maxine megan meghan melania melissa michelle minjee monica nancy natalie nicola 
 nikki olivia pamela patricia paula rachel rebecca rochelle rose ruth sally samantha
 sandra sara sarah sharon shirley sonia stacey stephanie susan suzanne tammy theresa tina
 tulsi ursula valerie victoria virginia wendy whitney""".split())
+
+
+# words of organisations' names: no surname, no person, and "it" may stand for them
+ORG_WORDS = {"news", "times", "post", "journal", "committee", "department", "ministry",
+             "campaign", "office", "house", "agency", "network", "party", "group", "council",
+             "court", "association", "institute", "university", "poll", "report", "service",
+             "company", "administration", "government", "foundation", "fund", "center",
+             "bureau", "commission", "board", "tribune", "press", "cnn", "fbi", "nbc", "abc",
+             "cbs", "fox", "msnbc", "reuters", "interfax", "tass", "bloomberg", "politico",
+             # heads of the names of places, institutions and events, not surnames
+             "school", "college", "gallery", "palace", "hospital", "clinic", "church",
+             "museum", "library", "airport", "studios", "media", "bank", "forum", "project",
+             "alliance", "coalition", "society", "federation", "league", "club", "equity",
+             "fire", "star", "advertiser", "herald", "gazette", "daily", "weekly", "inc",
+             "corp", "llc", "ltd", "division", "centers", "academy", "union"}
+
+# role words that say who "he" or "she" can be ("the king … she said" is not his)
+MALE_ROLES = frozenset("king prince duke emperor man boy father son husband brother uncle "
+                       "grandfather nephew gentleman lord sir".split())
+FEMALE_ROLES = frozenset("queen princess duchess empress woman girl mother daughter wife "
+                         "sister aunt grandmother niece lady dame".split())

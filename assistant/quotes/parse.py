@@ -83,8 +83,14 @@ def speaker_tokens(head):
     for c in head.lefts:  # "Washington’s Syria envoy": keep; a leading clause: drop
         if c.text == ",":
             left = c.i + 1
-    span = trimmed(doc[left:right + 1])
-    return span
+    # deeper down too: "an estimate from firm CoreLogic, which could make it …" ends at
+    # CoreLogic
+    for t in doc[head.i + 1:right + 1]:
+        if t.dep_ == "relcl" or t.text == "," and t.i < right and \
+                doc[t.i + 1].tag_ in ("WDT", "WP", "WP$"):
+            right = min(right, t.left_edge.i - 1 if t.dep_ == "relcl" else t.i - 1)
+            break
+    return trimmed(doc[left:right + 1])
 
 
 def _agent(v):

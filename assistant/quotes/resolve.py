@@ -9,29 +9,14 @@ import bisect
 import re
 
 from .article import Quote
-from .lexicon import FEMALE_NAMES, MALE_NAMES, PRONOUNS
+from .lexicon import FEMALE_NAMES, FEMALE_ROLES, MALE_NAMES, MALE_ROLES, ORG_WORDS, PRONOUNS
 from .parse import Parsed, antecedent, char_span, speaker_tokens
-
-# words of organisations' names: not people, and "it" may stand for them
-_ORG_WORDS = {"news", "times", "post", "journal", "committee", "department", "ministry",
-              "campaign", "office", "house", "agency", "network", "party", "group", "council",
-              "court", "association", "institute", "university", "poll", "report", "service",
-              "company", "administration", "government", "foundation", "fund", "center",
-              "bureau", "commission", "board", "tribune", "press", "cnn", "fbi", "nbc", "abc",
-              "cbs", "fox", "msnbc", "reuters", "interfax", "tass", "bloomberg", "politico",
-              # heads of the names of places, institutions and events, not surnames
-              "school", "college", "gallery", "palace", "hospital", "clinic", "church",
-              "museum", "library", "airport", "studios", "media", "bank", "forum", "project",
-              "alliance", "coalition", "society", "federation", "league", "club", "equity",
-              "fire", "star", "advertiser", "herald", "gazette", "daily", "weekly", "inc",
-              "corp", "llc", "ltd"}
-
 
 _DESCRIPTION = re.compile(r"^(?:the|a|an|this|that|one)\s+(?:[\w’'-]+\s+){0,3}?([a-z][\w-]+)$",
                           re.I)
 _NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:[ \t]+(?:[A-Z]\.|[A-Z][a-z’'-]+|al-[A-Z][a-z]+|de|van|von|"
                    r"bin|Mc[A-Z][a-z]+)){1,3}\b")
-_NOT_NAME = _ORG_WORDS | {
+_NOT_NAME = ORG_WORDS | {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
     "saturday", "sunday", "united", "states", "new", "york", "white", "republican", "democrat",
@@ -46,6 +31,10 @@ _NOT_NAME = _ORG_WORDS | {
     "even", "only", "also", "yet", "still", "now", "then", "so", "meanwhile", "however",
     "although", "though", "because", "since", "despite", "instead", "perhaps", "indeed",
     "earlier", "later", "today", "yesterday", "last", "next", "all", "both", "many", "some",
+    "hurricane", "storm", "tropical", "typhoon", "cyclone", "lake", "mount", "fort", "port",
+    # a question's opening verb ("Is King Charles married?")
+    "is", "was", "are", "were", "did", "does", "do", "has", "have", "will", "can", "could",
+    "would", "should",
 }
 _TITLES = {"president", "presidents", "sen", "senator", "rep", "gov", "governor", "mr", "mrs",
            "ms", "dr", "secretary", "minister", "prime", "gen", "general", "judge", "justice",
@@ -67,6 +56,7 @@ def _named(s: str) -> bool:
          "her", "their", "its", "our", "some", "many", "several", "other", "another", "both"})
 
 
+_PART_OF_A_NAME = re.compile(r"(?:\b[Tt]he|\b[A-Z][\w’'.-]* (?:of|for))\s+$")
 _PLURAL = re.compile(r"\band\b|[a-z]s$")
 
 
@@ -101,6 +91,9 @@ def _people(text: str, parsed: dict[int, Parsed]) -> list[tuple[int, str]]:
                 words.pop(0)
             if len(words) < 2 or any(w.lower() in _NOT_NAME for w in words):
                 continue
+            # "the Twilight Zone", "Department of Public Health": part of a thing's name
+            if start == m.start() and _PART_OF_A_NAME.search(text, max(0, start - 40), start):
+                continue
             full.append((start, " ".join(words)))
     by_surname = {}
     out = list(full)
@@ -121,22 +114,28 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
     history: list[tuple[int, str, str]] = []  # (position, name, kind: person/group/org)
     roles: list[tuple[int, str, bool]] = []  # speakers described, not named: (pos, words, human)
     paragraphs = [0] + [m.end() for m in re.finditer(r"\n\s*\n", text)]
+    said = [(q.start, q.end) for q in quotes]
     for q in sorted(quotes, key=lambda q: q.speaker_start):
         speaker, pos, end = q.speaker, q.speaker_start, q.speaker_end
         if speaker.lower() in _RELATIVE:  # "Obama, who said …": who is Obama
             found = _antecedent(q, text, parsed)
-            if found:
+            # "… titles, which suggests they agreed": a thing's "which" is the writer's
+            # inference; a body's ("the ministry, which said") speaks
+            if found and (speaker.lower() != "which" or _named(found[0]) or
+                          _last_word(found[0]).strip("’'s") in ORG_WORDS):
                 speaker, pos, end = found
                 q.speaker_resolved = speaker
         low = speaker.lower()
         inside = [n for p, n in people if pos <= p < end]
         if low in PRONOUNS:
             if low in ("he", "she", "him", "her"):
-                q.speaker_resolved = _person_pronoun(q, text, people, history, roles,
-                                                     paragraphs)
+                q.speaker_resolved = _person_pronoun(
+                    q, text, people, history, roles + _subjects_before(q, text, parsed, said),
+                    paragraphs)
             elif low in ("they", "we", "them"):
-                h = next((h for h in reversed(history) if h[0] < pos and h[2] != "person"), None)
-                q.speaker_resolved = h[1] if h else ""
+                q.speaker_resolved = _group_pronoun(
+                    q, history, roles + _subjects_before(q, text, parsed, said, _PLURAL_TAGS),
+                    paragraphs)
             elif low == "it":
                 h = next((h for h in reversed(history) if h[0] < pos and h[2] == "org"), None)
                 q.speaker_resolved = h[1] if h else ""
@@ -155,7 +154,7 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
             kind = "group"
         elif inside or (q.speaker_resolved and low in ("he", "she", "him", "her")):
             kind = "person"
-        elif any(w.lower().strip("’'s") in _ORG_WORDS for w in name.split()):
+        elif any(w.lower().strip("’'s") in ORG_WORDS for w in name.split()):
             kind = "org"
         else:
             kind = "person" if _named(name) else "group"
@@ -191,12 +190,66 @@ def _antecedent(q: Quote, text: str, parsed: dict[int, Parsed]) -> tuple[str, in
     return None
 
 
+_ANYONE = {"people", "everyone", "everybody", "anyone", "anybody", "someone", "somebody",
+           "nobody", "one", "public", "world", "nation", "country", "family"}
+
+
+def _subjects_before(q: Quote, text: str, parsed: dict[int, Parsed],
+                     said: list[tuple[int, int]],
+                     tags=("NN", "NNP")) -> list[tuple[int, str, bool]]:
+    """(position, phrase, human) of the noun subjects before the pronoun q speaks by, in
+    its own sentence: "the late queen made it official when she announced …" is hers."""
+    for p in parsed.values():
+        if p.start <= q.speaker_start < p.end:
+            out = []
+            for t in p.doc:
+                if p.off + t.idx >= q.speaker_start:
+                    break
+                if any(s <= p.off + t.idx < e for s, e in said):
+                    continue  # inside what was said: "“The inflation picture has …,” he said"
+                if t.dep_ in ("nsubj", "nsubjpass") and t.tag_ in tags and \
+                        t.lower_ not in _ANYONE:
+                    rng = speaker_tokens(t)
+                    if rng is not None:
+                        s, e = char_span(p.doc, rng[0], rng[1], p.off)
+                        out.append((s, text[s:e], t.lower_ not in _NOT_HUMAN))
+            return out
+    return []
+
+
 # speakers described by words that no "he" or "she" can stand for
-_NOT_HUMAN = _ORG_WORDS | {"statement", "statements", "report", "document", "letter", "study",
-                           "survey", "data", "filing", "release", "ruling", "order", "memo",
-                           "plan", "proposal", "post", "tweet", "website", "video", "analysis",
-                           "article", "paper", "magazine", "newspaper", "channel", "station",
-                           "ministry", "kremlin", "pentagon", "embassy", "police", "army"}
+_NOT_HUMAN = ORG_WORDS | {"statement", "statements", "report", "document", "letter", "study",
+                          "survey", "data", "filing", "release", "ruling", "order", "memo",
+                          "plan", "proposal", "post", "tweet", "website", "video", "analysis",
+                          "article", "paper", "magazine", "newspaper", "channel", "station",
+                          "ministry", "kremlin", "pentagon", "embassy", "police", "army"}
+
+
+def _first_name(name: str) -> str:
+    """The first word of a name past its titles ("King Charles" -> "charles"), lower-case."""
+    words = [w.rstrip(".").lower() for w in name.split()]
+    return next((w for w in words if w not in _TITLES), words[0] if words else "")
+
+
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Lt|Col|Sgt|Rev|President|Senator|"
+                     r"Governor|Judge|Justice|Prince|Princess|King|Queen|Pope|Sir|Dame|Lord|"
+                     r"Lady|Mayor|Minister|Secretary|Chancellor|Professor|Prof)\.?\s+$")
+
+
+_PLURAL_TAGS = ("NNS", "NNPS")
+
+
+def _group_pronoun(q: Quote, history, roles, paragraphs) -> str:
+    """Who "they" or "we" stands for: the nearest group or body quoted, or described in the
+    plural ("some education advocates", "the three liberal justices"), in this paragraph or
+    the one before; else "" (listed under no one)."""
+    pos = q.speaker_start
+    para = bisect.bisect_right(paragraphs, pos) - 1
+    window = paragraphs[max(0, para - 1)]
+    cands = [(h[0], h[1]) for h in history if window <= h[0] < pos and h[2] != "person"]
+    cands += [(r[0], r[1]) for r in roles if window <= r[0] < pos and
+              _PLURAL.search(_last_word(r[1])) and _last_word(r[1]) not in _ANYONE]
+    return max(cands)[1] if cands else ""
 
 
 def _person_pronoun(q: Quote, text: str, people, history, roles, paragraphs) -> str:
@@ -209,17 +262,23 @@ def _person_pronoun(q: Quote, text: str, people, history, roles, paragraphs) -> 
     para = bisect.bisect_right(paragraphs, pos) - 1
     window = paragraphs[max(0, para - 1)]
     reflexive = re.search(r"\b(?:himself|herself)\b", q.content, re.I)
-    cands = [(p, name, True) for p, name in people if window <= p < pos]
+    male = q.speaker.lower() in ("he", "him")
+    other, same = (FEMALE_NAMES, MALE_NAMES) if male else (MALE_NAMES, FEMALE_NAMES)
+    other_roles = FEMALE_ROLES if male else MALE_ROLES
+    spoke = {h[1] for h in history if h[2] == "person"}
+    # a capitalised pair no first name, title or earlier quote shows to be a person is
+    # passed over ("to double the Pell Grant. “…,” he said" is Biden's)
+    cands = [(p, name, True) for p, name in people if window <= p < pos and (
+        name in spoke or _first_name(name) in same or _TITLED.search(text, max(0, p - 20), p))]
     cands += [(h[0], h[1], True) for h in history if window <= h[0] < pos and h[2] == "person"]
-    cands += [r for r in roles if window <= r[0] < pos]
-    other = FEMALE_NAMES if q.speaker.lower() in ("he", "him") else MALE_NAMES
+    cands += [r for r in roles if window <= r[0] < pos and _last_word(r[1]) not in _ANYONE]
     for _, name, human in sorted(cands, key=lambda c: c[0], reverse=True):
         if not human:
             return ""
         if not reflexive and _named_in(name, q.content):
             continue
-        if name.split()[0].lower() in other:  # "she argued" is not Joe Biden's
-            continue
+        if _first_name(name) in other or _last_word(name) in other_roles:
+            continue  # "she argued" is not Joe Biden's, nor the king's
         return name
     return ""
 

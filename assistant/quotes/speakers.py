@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import PRONOUNS
+from .lexicon import ORG_WORDS, PRONOUNS
 
 _WORD = re.compile(r"[^\W\d_][\w.’'-]*", re.UNICODE)
 _POSSESSIVE = re.compile(r"[’']s?$")
@@ -75,8 +75,10 @@ TITLE_WORDS = {"president", "vice", "sen", "sen.", "senator", "rep", "rep.", "go
 
 
 _QUANTIFIERS = {"both", "either", "neither"}
-_SOURCE_OF = re.compile(r"^(?:the\s+)?(?:latest\s+|new\s+|recent\s+)?(?:data|figures|numbers|"
-                        r"report|statement|study|survey|analysis|guidance)\s+(?:from|by|of)\s+"
+_SOURCE_OF = re.compile(r"^(?:(?:the|an?)\s+)?(?:(?:latest|new|recent|updated|official|"
+                        r"preliminary|early|final)\s+)*(?:data|figures|numbers|"
+                        r"report|statement|study|survey|analysis|guidance|timeline|estimates?|"
+                        r"tally|count|review|assessment|investigation)\s+(?:from|by|of)\s+"
                         r"(.+)$", re.I)
 
 
@@ -93,14 +95,19 @@ def core_name(name: str) -> str:
     tail = relay.group(0) if relay else ""
     name = name[:relay.start()] if relay else name
     name = name.split(", ", 1)[0]
+    # "Fed Chair Jerome Powell's assurances": the person is Jerome Powell
+    if len(name.split()) > 1:
+        name = _POSSESSIVE.sub("", name)
     # "De Haan of GasBuddy" is De Haan; "Bank of America", "Secretary of State …" are names
     head, of, _ = name.partition(" of ")
-    if of and len(head.split()) >= 2 and head.split()[0].lower() not in TITLE_WORDS:
+    if of and len(head.split()) >= 2 and head.split()[0].lower() not in TITLE_WORDS and \
+            head.split()[-1].lower() not in ORG_WORDS:  # "Department of Public Health"
         name = head
     # "The latest data from the CDC", "a statement by the ministry": the body speaks
     source = _SOURCE_OF.match(name)
     if source:
         name = source.group(1)
+        name = name[:1].upper() + name[1:]
     words = name.split()
     if words and words[0].lower() in _QUANTIFIERS and len(words) > 1:  # "Both Democrats"
         words.pop(0)

@@ -179,22 +179,27 @@ def aims_at(topic: str, q: IndexedQuote, speaker_name: str) -> bool:
     return _names(want, q.content) and not _names(want, speaker_name)
 
 
-def named_around(topic: str, q: IndexedQuote, text: str | None) -> bool:
-    """Whether the quote's article can be where it speaks of the topic: the article has
-    every word of the topic, and within NEAR characters either side of the quote one of
-    them (by their first five letters: "vaccines" is in "vaccine"). Quotes from an article
-    on Orion's heat shield are no answer about a heat wave, nor a roundup's item on golf
-    about the railroad strike it also covers."""
+def _named_by(want: set[str], words: set[str], every: bool) -> bool:
+    """Whether the words have every (or any) word wanted, by its first five letters
+    ("vaccines" is in "vaccine")."""
+    found = (any(w.startswith(t[:5]) for w in words) for t in want)
+    return all(found) if every else any(found)
+
+
+def article_about(topic: str, text: str | None) -> bool:
+    """Whether an article can be about the topic at all: it has every word of it. Quotes
+    from an article on Orion's heat shield are no answer about a heat wave."""
     want = _words(topic)
-    if not text or not want:
-        return True
+    return not text or not want or _named_by(want, _words(text), every=True)
 
-    def names(words: set[str], every: bool) -> bool:
-        found = (any(w.startswith(t[:5]) for w in words) for t in want)
-        return all(found) if every else any(found)
 
-    around = text[max(0, q.start - NEAR):q.end + NEAR]
-    return names(_words(around), every=False) and names(_words(text), every=True)
+def named_around(topic: str, q: IndexedQuote, text: str | None) -> bool:
+    """Whether the quote's article names the topic (one of its words) within NEAR
+    characters either side of it: a roundup's item on golf is no answer about the
+    railroad strike it also covers."""
+    want = _words(topic)
+    return not text or not want or _named_by(
+        want, _words(text[max(0, q.start - NEAR):q.end + NEAR]), every=False)
 
 
 def is_speaker(name: str) -> bool:

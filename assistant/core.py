@@ -277,7 +277,10 @@ class Assistant:
                      if asked.speaker else [])
         else:
             vec = self.retriever.embed_query(asked.topic)
-            found = [q for q in self._find_quotes(asked.speaker, vec, n=60, since=since,
+            # a stance keeps few of what comes up ("criticised": the cue must carry it):
+            # it reads further down
+            n = quote_answers.STANCE_CANDIDATES if asked.stance else 60
+            found = [q for q in self._find_quotes(asked.speaker, vec, n=n, since=since,
                                                   until=until)
                      if q.score >= self.settings.min_score]
             # The articles the passages came from are where the topic is discussed: their

@@ -44,7 +44,21 @@ def matches(asked: str, speaker: str) -> bool:
     # the phrase's head is the one asked for: "Biden administration officials" and "Trump's
     # lawyers" are others, as are "those close to DeSantis" and "a spokesman for Obama"
     return bool(want) and all(w in have for w in want) and last_name(speaker) in want \
-        and not _SOMEONE_ELSE.search(speaker)
+        and not _SOMEONE_ELSE.search(speaker) and not _part_of(want, speaker)
+
+
+_SHARE = re.compile(r"most|many|some|all|half|majority|third|thirds|quarter|quarters|percent|"
+                    r"dozens|hundreds|thousands|millions|[a-z]+-(?:thirds|quarters|fifths)")
+
+
+def _part_of(want: list[str], speaker: str) -> bool:
+    """"Regions of Ukraine", "residents of Kyiv", "the wife of Obama": some of Y, or
+    someone close to Y, is not Y; "the president of Ukraine" (a title), "the Department of
+    Health" (a name) and "head of the IMF Kristalina Georgieva" (more after "of") are, and
+    so is a share of them ("three-quarters of Democrats", "most of the senators")."""
+    m = re.search(r"\b([a-z][\w-]*)\s+of\s+(.+)$", speaker)
+    return bool(m) and m.group(1) not in TITLE_WORDS and not _SHARE.fullmatch(m.group(1)) and \
+        [w for w in _words(m.group(2)) if w not in _LEADING] == want
 
 
 _SOMEONE_ELSE = re.compile(

@@ -213,6 +213,29 @@ def test_a_quotation_closing_the_sentence_joins_the_reported_clause(extract, tex
     assert q.content == content and q.direct
 
 
+def test_the_next_paragraphs_quotation_is_no_part_of_the_reported_clause(extract):
+    text = ("Hicks said the four Americans might have been saved “if we had been able to "
+            "scramble a fighter over Benghazi.”\n\n“I believe there would not have been a "
+            "mortar attack,” Hicks testified.")
+    q = _find(extract(text), "the four Americans")
+    assert q.speaker == "Hicks" and q.content.endswith("over Benghazi.”")
+    assert _find(extract(text), "mortar attack").cue == "testified"
+
+
+def test_a_that_clause_the_parser_hung_on_the_statement(extract):
+    q = _find(extract('Jason Kander said in a statement that "Washington dysfunction has '
+                      'stopped Congress."'), "dysfunction")
+    assert q.speaker == "Jason Kander" and q.content.startswith('that "Washington')
+    # a relative clause of the noun is no content
+    assert not extract("She said in a statement that was released on Monday.")
+
+
+def test_answered_attributes_the_quotation_beside_it(extract):
+    assert _find(extract("He answered, “I have no idea. We’re old friends.”"),
+                 "no idea").speaker == "He"
+    assert not extract("He answered the question about taxes.")
+
+
 def test_parenthetical_cue_inside_the_reported_clause(extract):
     q = _find(extract("Bound by 2,000 years of exchanges, the two nations, Xi said, now have a "
                       "\"golden opportunity\" to grow."), "golden")

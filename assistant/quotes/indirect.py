@@ -162,10 +162,10 @@ def _fit_quotations(art: ParsedArticle, p: Parsed, vpos: int, cs: int, ce: int
         cs, ce = qspans[qi]  # the content is exactly a quotation, marks trimmed off
     if ce > vpos:
         # "said he was …, “like you folks.”", "said …, but “…”": a quotation ending
-        # the sentence belongs to the content before it
+        # the sentence belongs to the content before it (not one of the next paragraph's)
         m = _JOINER.match(text, ce)
         qi = in_quote(m.end())
-        if qi >= 0 and qspans[qi][0] == m.end() and \
+        if qi >= 0 and qspans[qi][0] == m.end() and qspans[qi][1] <= p.end and \
                 not text[qspans[qi][1]:p.end].strip(" .,;!?)]"):
             ce = qspans[qi][1]
     return cs, ce

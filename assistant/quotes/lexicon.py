@@ -37,7 +37,8 @@ OBJECT_CUES = {
 
 # verbs that attribute only a quotation beside them: "“…,” she continued", "it reads: “…”"
 QUOTE_ONLY = {"continue", "read", "yell", "scream", "exclaim", "laugh", "sigh", "interject",
-              "chime", "quip", "smile", "cry"}
+              "chime", "quip", "smile", "cry", "answer", "bark", "snap", "mutter", "whisper",
+              "murmur", "gush"}
 
 LEMMAS = set(SPEECH) | OBJECT_CUES | QUOTE_ONLY
 
@@ -95,7 +96,7 @@ _IRREGULAR = {
 
 
 _DOUBLE = {"admit", "concur", "refer", "dub", "quip", "rebut", "regret", "omit", "plan", "rip",
-           "jab"}
+           "jab", "snap"}
 
 
 def _forms(lemma: str) -> list[str]:

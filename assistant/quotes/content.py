@@ -175,23 +175,16 @@ def _content_range(v, lemma: str):
             if rng and rng[1] - rng[0] >= 2:
                 return rng
     # "saying in his statement only that he was “refining …”": a that-clause the parser
-    # took for an adverbial one
-    that = next((c for c in v.rights if c.dep_ in ("advcl", "dep", "xcomp") and any(
-        g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
-    if that is not None:
-        rng = trimmed(doc[that.left_edge.i:that.right_edge.i + 1])
-        if rng and rng[1] - rng[0] >= 2:
-            return rng
-    # "said in a statement that …", "wrote in an email that …": the that-clause the parser
-    # hung on the noun ("that" its mark: "a statement that was released" is a relative)
-    for prep in (c for c in v.rights if c.dep_ == "prep"):
-        for obj in (c for c in prep.children if c.dep_ == "pobj"):
-            that = next((c for c in obj.rights if c.dep_ in ("acl", "relcl", "ccomp") and any(
-                g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
-            if that is not None:
-                rng = trimmed(doc[that.left_edge.i:that.right_edge.i + 1])
-                if rng and rng[1] - rng[0] >= 2:
-                    return rng
+    # took for an adverbial one; "said in a statement that …": one it hung on the noun
+    # ("that" its mark: "a statement that was released" is a relative)
+    nouns = [o for c in v.rights if c.dep_ == "prep" for o in c.children if o.dep_ == "pobj"]
+    for heads, deps in (([v], ("advcl", "dep", "xcomp")), (nouns, ("acl", "relcl", "ccomp"))):
+        that = next((c for h in heads for c in h.rights if c.dep_ in deps and any(
+            g.dep_ == "mark" and g.lower_ == "that" for g in c.children)), None)
+        if that is not None:
+            rng = trimmed(doc[that.left_edge.i:that.right_edge.i + 1])
+            if rng and rng[1] - rng[0] >= 2:
+                return rng
     if lemma in CLAUSE_ONLY:
         if lemma in XCOMP_OK:
             x = next((c for c in v.rights if c.dep_ == "xcomp"), None)

@@ -151,6 +151,12 @@ def test_the_kind_of_answer_a_question_wants():
                                       "agreement.", {"where", "did", "meet"}) == []
     assert [s.text for s in kinds.fitting(kinds.PLACE, "They met in Hangzhou after a Syria "
                                           "deal failed.", {"where"})] == ["Hangzhou"]
+    # "which app?" is not answered by a state, "which team?" may be by a country
+    states = "Public employees in Alabama and Utah may not use TikTok on state phones."
+    assert [s.text for s in kinds.fitting(kinds.NAME, states, {"which", "app"})] == ["TikTok"]
+    assert [s.text for s in kinds.fitting(kinds.NAME, "The final went to Argentina on "
+                                          "penalties.", {"which", "team", "won"})] == \
+        ["Argentina"]
     assert [s.text for s in kinds.fitting(kinds.DATE, "A truce agreed to in February "
                                           "failed on Sunday.", {"when"})] == ["February",
                                                                               "Sunday"]

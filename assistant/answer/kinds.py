@@ -175,6 +175,9 @@ def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
             continue  # "how many" wants a count, and a year is none
         if kind in (PLACE, NAME) and m.start(g) < _dateline_end(sentence):
             continue  # "(CNN) Apple customers…": the outlet's credit
+        if kind == NAME and not question_words & _PLACE_TEAMS and all(
+                part.lower() in PLACES for part in re.split(r"\s+(?:and|&)\s+", text)):
+            continue  # "which app?", "who?": a country, state or city is no answer
         words = {w.lower() for w in _WORDS.findall(text.replace(".", "").replace("’", "'"))}
         if words and words <= question_words:
             continue
@@ -183,6 +186,8 @@ def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
     return out
 
 
+# what a place can name: "which team won?" — Argentina
+_PLACE_TEAMS = {"team", "teams", "side", "squad", "nation", "nations"}
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
 _DATELINE = re.compile(r"\s*(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s*)?\([A-Z][\w .&-]*\)\s*")
 

@@ -48,8 +48,8 @@ _NOT_SPEECH = re.compile(r"(?:^to\s|^help(?:s|ed|ing)?\s|"
 # survey", "committee documents", "a recent preprint study").
 _DOCUMENT = re.compile(r"\b(?:survey|surveys|forecasts?|documents?|study|studies|reports?|data|"
                        r"polls?|analysis|figures|records|preprint|filings?|findings|estimates?|"
-                       r"plans?|release|recommendations?|guidance|memo|logs|texts|messages|emails)$",
-                       re.I)
+                       r"plans?|release|recommendations?|guidance|memo|logs|texts|messages|"
+                       r"emails)$", re.I)
 # a statement, footage or a count left without its source ("The statement outlines",
 # "Aerial footage showed", "Deaths blamed on"); "a statement from the White House" is the
 # White House's
@@ -194,13 +194,6 @@ def aims_at(topic: str, q: IndexedQuote, speaker_name: str) -> bool:
     if not want:
         return True
     return _names(want, q.content) and not _names(want, speaker_name)
-
-
-def _named_by(want: set[str], words: set[str], every: bool) -> bool:
-    """Whether the words have every (or any) word wanted, by its first five letters
-    ("vaccines" is in "vaccine")."""
-    found = (any(w.startswith(t[:5]) for w in words) for t in want)
-    return all(found) if every else any(found)
 
 
 # Words within which a topic of several words must be named, all of them together

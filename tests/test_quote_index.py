@@ -448,6 +448,14 @@ def test_a_topic_of_several_words_is_named_together_and_in_the_quotes_own_sectio
     assert "could start in November" in rail and "power grid" not in rail, rail
 
 
+def test_according_to_is_listed_as_what_the_source_said(tmp_path):
+    a = _indexed(tmp_path, {"id": "rail", "title": "Rail strike", "text": (
+        "Such a strike would not occur until at least November 19, according to the union.")})
+    answer = a.ask("Who said what about the strike?").answer
+    assert "- said: Such a strike would not occur until at least November 19 [1]" in answer, \
+        answer
+
+
 def test_a_statement_footage_or_a_count_without_its_source_is_no_speaker():
     from assistant.quotes.answers import is_speaker
 

@@ -306,8 +306,10 @@ def parse(question: str) -> QuoteQuestion | None:
 
 def _plain_cue(cue: str) -> str:
     """The cue as the list says it: "X cited Y as saying" is Y's saying (Y is the speaker
-    shown, "cited by X" with it)."""
-    if not re.search(r"\w", cue) or cue.lower() in ("cited", "quoted", "cites", "quotes"):
+    shown, "cited by X" with it); "Y, according to X" is X's saying ("The union — said
+    such a strike would not occur…", not "according to such a strike…")."""
+    if not re.search(r"\w", cue) or cue.lower() in ("cited", "quoted", "cites", "quotes",
+                                                     "according to"):
         return "said"
     return cue
 

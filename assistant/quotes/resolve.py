@@ -176,18 +176,24 @@ def _last_word(phrase: str) -> str:
     return words[-1].lower().strip(".") if words else ""
 
 
+def _parsed_at(parsed: dict[int, Parsed], pos: int) -> Parsed | None:
+    """The parsed sentence holding character pos, or None (a sentence with no cue or mark
+    is not parsed)."""
+    return next((p for p in parsed.values() if p.start <= pos < p.end), None)
+
+
 def _antecedent(q: Quote, text: str, parsed: dict[int, Parsed]) -> tuple[str, int, int] | None:
     """(phrase, start, end) of what the relative pronoun speaking in q stands for."""
-    for p in parsed.values():
-        if p.start <= q.speaker_start < p.end:
-            tok = next((t for t in p.doc if p.off + t.idx == q.speaker_start), None)
-            head = antecedent(tok) if tok is not None else None
-            rng = speaker_tokens(head) if head is not None else None
-            if rng is None:
-                return None
-            s, e = char_span(p.doc, rng[0], rng[1], p.off)
-            return text[s:e], s, e
-    return None
+    p = _parsed_at(parsed, q.speaker_start)
+    if p is None:
+        return None
+    tok = next((t for t in p.doc if p.off + t.idx == q.speaker_start), None)
+    head = antecedent(tok) if tok is not None else None
+    rng = speaker_tokens(head) if head is not None else None
+    if rng is None:
+        return None
+    s, e = char_span(p.doc, rng[0], rng[1], p.off)
+    return text[s:e], s, e
 
 
 _ANYONE = {"people", "everyone", "everybody", "anyone", "anybody", "someone", "somebody",
@@ -199,22 +205,19 @@ def _subjects_before(q: Quote, text: str, parsed: dict[int, Parsed],
                      tags=("NN", "NNP")) -> list[tuple[int, str, bool]]:
     """(position, phrase, human) of the noun subjects before the pronoun q speaks by, in
     its own sentence: "the late queen made it official when she announced …" is hers."""
-    for p in parsed.values():
-        if p.start <= q.speaker_start < p.end:
-            out = []
-            for t in p.doc:
-                if p.off + t.idx >= q.speaker_start:
-                    break
-                if any(s <= p.off + t.idx < e for s, e in said):
-                    continue  # inside what was said: "“The inflation picture has …,” he said"
-                if t.dep_ in ("nsubj", "nsubjpass") and t.tag_ in tags and \
-                        t.lower_ not in _ANYONE:
-                    rng = speaker_tokens(t)
-                    if rng is not None:
-                        s, e = char_span(p.doc, rng[0], rng[1], p.off)
-                        out.append((s, text[s:e], t.lower_ not in _NOT_HUMAN))
-            return out
-    return []
+    p = _parsed_at(parsed, q.speaker_start)
+    out: list[tuple[int, str, bool]] = []
+    for t in p.doc if p is not None else ():
+        if p.off + t.idx >= q.speaker_start:
+            break
+        if any(s <= p.off + t.idx < e for s, e in said):
+            continue  # inside what was said: "“The inflation picture has …,” he said"
+        if t.dep_ in ("nsubj", "nsubjpass") and t.tag_ in tags and t.lower_ not in _ANYONE:
+            rng = speaker_tokens(t)
+            if rng is not None:
+                s, e = char_span(p.doc, rng[0], rng[1], p.off)
+                out.append((s, text[s:e], t.lower_ not in _NOT_HUMAN))
+    return out
 
 
 # speakers described by words that no "he" or "she" can stand for

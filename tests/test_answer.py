@@ -172,6 +172,46 @@ def test_the_kind_of_answer_a_question_wants():
                                           "final day.", {"who", "won"})] == ["Minjee Lee"]
 
 
+def test_which_country_which_word_and_the_name_of():
+    """A country question takes only known places; a "which word" question the term in
+    quotation marks; "what was the name of" wants a name; a function word, a dateline and
+    a sentence's opening word are no names, but a name after an opening "The" is."""
+    from assistant.answer import kinds
+
+    country = "The prime minister of this country resigned this week."
+    assert kinds.wanted(country) == kinds.COUNTRY
+    asked = kinds.question_words(country)
+    assert kinds.fitting(kinds.COUNTRY, "Hamdok resigned in a video address from Hamdok.",
+                         asked) == []
+    assert [s.text for s in kinds.fitting(kinds.COUNTRY, "Sudan had been ruled by the army "
+                                          "since 2019.", asked)] == ["Sudan"]
+    word = "Which slang term was chosen as Oxford's word of the year?"
+    assert kinds.wanted(word) == kinds.NAME
+    assert kinds.asks_term(word) and not kinds.asks_term("Who is the first in a series?")
+    fits = [kinds.fitting(kinds.NAME, s, kinds.question_words(word), term=True) for s in (
+        "The OUP word of the year was chosen by the public.",
+        "You might already be in “goblin mode” – chosen by the public for Oxford.")]
+    assert [[s.text for s in f] for f in kinds.narrowed(fits)] == [[], ["goblin mode"]]
+    mission = "NASA hit an asteroid. What was the name of the mission?"
+    assert kinds.wanted(mission) == kinds.NAME
+    assert [s.text for s in kinds.fitting(kinds.NAME, "The DART mission launched 10 months "
+                                          "ago.", kinds.question_words(mission))] == ["DART"]
+    assert kinds.fitting(kinds.NAME, "NEW YORK — With an expanded definition, it chose a "
+                         "word.", {"which", "word"}) == []
+    assert kinds.fitting(kinds.NAME, "“Whether or not there is a strike is up to them.",
+                         {"which", "company"}) == []
+
+
+def test_a_sentence_about_another_year_ranks_below():
+    """"Which word … 2022?" over "its 2021 word of the year" and "its 2022 word…"."""
+    from assistant.answer import extractive
+
+    assert extractive._other_years("It chose its 2021 word of the year: vaccine.", {"2022"})
+    assert not extractive._other_years("Its 2022 word of the year: gaslighting.", {"2022"})
+    assert not extractive._other_years("It chose a word of the year.", {"2022"})
+    assert not extractive._other_years("It chose its 2021 word.", set())
+
+
 def test_the_question_is_read_from_its_asking_sentence():
     """RealTimeQA-style questions open with their context: the last sentence asks."""
     from assistant.answer import kinds
@@ -179,7 +219,7 @@ def test_the_question_is_read_from_its_asking_sentence():
     assert kinds.wanted("Jean-Luc Godard died at 91 this week. Where did he revolutionize "
                         "cinema in the 1960s?") == kinds.PLACE
     assert kinds.wanted("The prime minister of this country resigned this week.") == \
-        kinds.PLACE
+        kinds.COUNTRY
     assert kinds.wanted("Which show received the most Emmy nominations?") == kinds.NAME
     assert kinds.wanted("What popular ice cream company is undergoing a makeover?") == \
         kinds.NAME

@@ -47,7 +47,7 @@ TOP_SLACK = 0.05  # how far below min_score the best-ranked passage may be (see 
 RANK_PRIOR = 0.1
 # The kinds whose absence from every candidate means the articles don't say: their
 # patterns (dates, numbers, "in <Place>") rarely miss one that is there.
-ABSENCE_SAYS = (kinds.DATE, kinds.NUMBER, kinds.MONEY, kinds.PLACE)
+ABSENCE_SAYS = (kinds.DATE, kinds.NUMBER, kinds.MONEY, kinds.PLACE, kinds.COUNTRY)
 # Sentences scored per question, pre-ranked without vectors (passage score, shared words,
 # attribution cues) from up to 3x as many: on RealTimeQA dev, 24 pre-ranked beat the first 48
 # (contains gold 0.47 vs 0.44, docs/benchmarks.md). Their vectors are read from the store; an
@@ -66,6 +66,7 @@ OVERLAP_WEIGHT = 0.3
 MISSING_SHARE = 0.25
 MAX_UNSAID = 3  # rarest words named in "The articles don't mention …"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _ATTRIBUTION_Q = re.compile(r"\b(who|what)\b.*\b(said|say|says|saying|claim\w*|stat\w*|"
                             r"criticis\w*|criticiz\w*|warn\w*|argu\w*)\b", re.I)
 _QUOTE_OR_CUE = re.compile(r"[“”\"]|\b(said|says|told|according to|stated|stressed|warned)\b")
@@ -147,6 +148,13 @@ def _cheap_score(c, qwords, wants_quotes) -> float:
         0.25 if wants_quotes and _QUOTE_OR_CUE.search(sentence) else 0.0)
 
 
+def _other_years(sentence: str, years: set[str]) -> bool:
+    """Whether a sentence names years and none of those the question names: "its 2021 word
+    of the year" answers no question about 2022's."""
+    named = set(_YEAR.findall(sentence))
+    return bool(years and named and not named & years)
+
+
 def _lent(cands, scores, fits) -> list[float]:
     """A sentence holding the wanted answer next to one that matches the question without
     it ("The delegates gathered in Geneva. The ministers met there…") borrows that
@@ -212,10 +220,14 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
         return Answer(question=question, answer=NOT_COVERED)
     kind = None if wants_quotes else kinds.wanted(question)
     asked = kinds.question_words(question)
-    fits = [kinds.fitting(kind, c[3], asked) if kind else [] for c in cands]
+    term = kinds.asks_term(question)
+    fits = kinds.narrowed([kinds.fitting(kind, c[3], asked, term) if kind else []
+                           for c in cands])
     rank = {h.article_id: r for r, h in enumerate(relevant)}
+    years = set(_YEAR.findall(question))
     scores = [0.6 * float(sim) + _cheap_score(c, qwords, wants_quotes)
               + (FIT_BONUS if fit else 0.0) + RANK_PRIOR / (1 + rank[c[0].article_id])
+              - (FIT_BONUS if _other_years(c[3], years) else 0.0)
               for c, sim, fit in zip(cands, sims, fits)]
     if kind:
         scores = _lent(cands, scores, fits)

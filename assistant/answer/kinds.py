@@ -13,7 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..text import FUNCTION_WORDS
+
 PLACE, DATE, NUMBER, MONEY, NAME, REASON = "place", "date", "number", "money", "name", "reason"
+# a place that must be a known country (or state, or city of PLACES): "which country…?",
+# "the prime minister of this country…" — "in Hamdok's address" names no country
+COUNTRY = "country"
 
 _MONTHS = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|"
            r"Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
@@ -25,6 +30,8 @@ _NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 _SCALE = r"(?:\s*(?:%|percent|per cent|million|billion|trillion|bn|m\b|k\b))?"
 
 _QUESTION = [
+    (COUNTRY, re.compile(r"\b(?:this|which|what)\s+(?:\w+\s+)?(?:country|countries|nation)\b",
+                         re.I)),
     (PLACE, re.compile(r"^\s*where\b|\bthis\s+(?:country|nation|city|state)\b|"
                        r"\b(?:which|what)\s+(?:\w+\s+)?(?:country|countries|"
                        r"city|cities|state|states|town|nation|region|province|capital|"
@@ -41,7 +48,8 @@ _QUESTION = [
                         r"proportion|price|rate|age|temperature|score|total)\b", re.I)),
     (REASON, re.compile(r"^\s*why\b|\bfor what reason\b|\b(?:due to|because of) what\b",
                         re.I)),
-    (NAME, re.compile(r"^\s*who\b|\bwhose\b|\b(?:which|what)\s+(?:\w+\s+)?(?:person|man|"
+    (NAME, re.compile(r"^\s*who\b|\bwhose\b|\bwhat\s+(?:is|was|are|were)\s+(?:the\s+)?names?\b|"
+                      r"\b(?:which|what)\s+(?:\w+\s+)?(?:person|man|"
                       r"woman|company|companies|firm|organi[sz]ation|team|group|party|"
                       r"leader|president|prime minister|player|actor|actress|singer|"
                       r"brand|agency|network|band|airline|bank|retailer|automaker)\b", re.I)),
@@ -52,7 +60,7 @@ _QUESTION = [
                       r"(?:is|was|are|were|has|have|will|did)\b", re.I)),
 ]
 
-_CAPS = r"[A-Z][\w.'’&-]*(?:\s+(?:of|de|la|von|van|the|and|&)?\s*[A-Z][\w.'’&-]*)*"
+_CAPS = r"[A-Z][\w.'’&-]*(?:\s+(?:of|de|la|von|van|the|and|&|vs?\.)?\s*[A-Z][\w.'’&-]*)*"
 _FINDERS = {
     DATE: re.compile(
         rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\b\d{{1,2}}\s+{_MONTHS}"
@@ -128,6 +136,7 @@ class Span:
     start: int  # within the sentence
     end: int
     text: str
+    quoted: bool = False  # a term in quotation marks (“goblin mode”)
 
 
 def wanted(question: str) -> str | None:
@@ -144,36 +153,49 @@ def wanted(question: str) -> str | None:
 _QUESTION_PARTS = re.compile(r"[^.?!]+(?:[.?!]+|$)")
 
 
-def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
+def fitting(kind: str, sentence: str, question_words: set[str], term: bool = False
+            ) -> list[Span]:
     """The spans of sentence that could answer a question of this kind, less the ones made
     only of the question's own words (a name the question already gives is no answer).
-    question_words: the question's words, lower case, without dots ("US" for "U.S.")."""
+    question_words: the question's words, lower case, without dots ("US" for "U.S.");
+    term: the question asks for a word, a title or a name (`asks_term`), which may stand
+    in quotation marks."""
     out = []
-    matches = list(_FINDERS[kind].finditer(sentence))
-    if kind == PLACE:  # and the known places, wherever they stand
+    place = kind in (PLACE, COUNTRY)
+    matches = list(_FINDERS[PLACE if place else kind].finditer(sentence))
+    if place:  # and the known places, wherever they stand
         matches += [m for m in _FINDERS[NAME].finditer(sentence)
                     if _possessive(m.group(1).rstrip(".")).lower() in PLACES]
+    if kind == NAME and term:  # "which word…?": “goblin mode”
+        matches += list(_QUOTED_TERM.finditer(sentence))
     for m in sorted(matches, key=lambda m: m.start()):
         # a pattern's group, where it has one, is the answer within the match
         g = next((i for i in range(1, m.re.groups + 1) if m.group(i) is not None), 0)
         text = m.group(g).strip(" ,.;:'’\"")
-        if kind in (PLACE, NAME):  # "But Obama", "The Hague" less "The": the name
+        quoted = m.re is _QUOTED_TERM
+        if (place or kind == NAME) and not quoted:  # "But Obama", "The Hague" less "The"
             while text and _NOT_NAMES.match(_possessive(text.split()[0])):
                 text = text.partition(" ")[2]
             text = _possessive(text)
         if not text or any(text == o.text and m.start(g) < o.end for o in out):
             continue
-        if kind == NAME and " " not in text and not sentence[:m.start(g)].strip() \
+        start = m.start(g) + m.group(g).find(text)
+        if " " not in text and not quoted and \
+                re.split(r"['’]", text.lower())[0] in FUNCTION_WORDS:
+            continue  # "NEW YORK — With an expanded…", "“Whether or not…", "We've"
+        if kind == NAME and " " not in text and not quoted and not sentence[:start].strip() \
                 and text.lower() not in PLACES:
             continue  # one capitalised word opening a sentence: any word opens one
-        if kind == PLACE and _PLACE_NOUN.match(sentence, m.end(g)):
+        if kind == COUNTRY and text.lower() not in PLACES:
+            continue  # "from Hamdok", "in the Nouvelle Vague": no country
+        if place and _PLACE_NOUN.match(sentence, m.end(g)):
             continue  # "the Chinese city of Hangzhou": Chinese describes the place
-        if kind == PLACE and _MODIFIER.search(sentence, 0, m.start(g)) \
+        if place and _MODIFIER.search(sentence, 0, m.start(g)) \
                 and _AFTER_MODIFIER.match(sentence, m.end(g)):
             continue  # "a Syria ceasefire agreement": the place names what is agreed
         if kind == NUMBER and _YEAR.fullmatch(text):
             continue  # "how many" wants a count, and a year is none
-        if kind in (PLACE, NAME) and m.start(g) < _dateline_end(sentence):
+        if (place or kind == NAME) and m.start(g) < _dateline_end(sentence):
             continue  # "(CNN) Apple customers…": the outlet's credit
         if kind == NAME and not question_words & _PLACE_TEAMS and all(
                 part.lower() in PLACES for part in re.split(r"\s+(?:and|&)\s+", text)):
@@ -181,20 +203,40 @@ def fitting(kind: str, sentence: str, question_words: set[str]) -> list[Span]:
         words = {w.lower() for w in _WORDS.findall(text.replace(".", "").replace("’", "'"))}
         if words and words <= question_words:
             continue
-        start = m.start(g) + m.group(g).find(text)
-        out.append(Span(start, start + len(text), text))
+        out.append(Span(start, start + len(text), text, quoted))
     return out
 
 
 # what a place can name: "which team won?" — Argentina
+# questions whose answer is often a term in quotation marks rather than a capitalised name:
+# "which slang term…", "what was the name of…" (not "the first in a series featuring…")
+_ASKS_TERM = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:word|words|term|phrase|"
+                        r"slogan|nickname|hashtag|motto|title|name|song|film|movie|show|series|"
+                        r"book|album)\b|\bname\s+of\b", re.I)
+# “goblin mode”, ‘quiet quitting’: one to five words, no sentence inside
+_QUOTED_TERM = re.compile(r"(?:(?<=\s)|^)[“\"‘]((?:[^\s“”\"‘’.!?,;:]+\s?){1,5}?)[.,!?]?[”\"’](?!\w)")
 _PLACE_TEAMS = {"team", "teams", "side", "squad", "nation", "nations"}
 _YEAR = re.compile(r"(?:1[89]|20)\d\d")
-_DATELINE = re.compile(r"\s*(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s*)?\([A-Z][\w .&-]*\)\s*")
+# "(CNN)", "Paris (CNN)", "NEW YORK —", "WASHINGTON, D.C. –": the outlet's or the dateline's
+_DATELINE = re.compile(r"\s*(?:(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s*)?\([A-Z][\w .&-]*\)|"
+                       r"[A-Z][A-Z.'’-]+(?:,?\s+[A-Z][A-Z.'’-]+)*\s+[—–-]+)\s*")
 
 
 def _dateline_end(sentence: str) -> int:
     m = _DATELINE.match(sentence)
     return m.end() if m else 0
+
+
+def asks_term(question: str) -> bool:
+    return bool(_ASKS_TERM.search(question))
+
+
+def narrowed(fits: list[list[Span]]) -> list[list[Span]]:
+    """Where some candidate holds a term in quotation marks, only those answer: "which word
+    of the year?" is “goblin mode”, not "Oxford" in the sentence beside it."""
+    if not any(s.quoted for spans in fits for s in spans):
+        return fits
+    return [[s for s in spans if s.quoted] for spans in fits]
 
 
 def question_words(question: str) -> set[str]:
@@ -224,5 +266,6 @@ def marked(sentence: str, span: Span) -> str:
     return f"{sentence[:span.start]}**{sentence[span.start:span.end]}**{sentence[span.end:]}"
 
 
-NOT_SAID = {PLACE: "where", DATE: "when", NUMBER: "how many or how much", MONEY: "how much",
+NOT_SAID = {PLACE: "where", COUNTRY: "which country", DATE: "when",
+            NUMBER: "how many or how much", MONEY: "how much",
             NAME: "who", REASON: "why"}

@@ -448,6 +448,49 @@ def test_a_topic_of_several_words_is_named_together_and_in_the_quotes_own_sectio
     assert "could start in November" in rail and "power grid" not in rail, rail
 
 
+def test_an_article_naming_the_topic_in_passing_answers_from_that_paragraph_only(tmp_path):
+    """A market report that names the pipeline once, far into it, quotes the Kremlin on the
+    ruble, not on the pipeline; an article about the pipeline (its lede names it) answers
+    from its other paragraphs too."""
+    market = ("Russian stocks crashed and the ruble hit a record low on Thursday.\n\n"
+              "Kremlin spokesman Dmitry Peskov said the market would stabilize soon.\n\n"
+              "Germany said it was suspending certification of the Nord Stream 2 gas "
+              "pipeline.\n\n"
+              "The central bank said it would provide extra liquidity to the banks.")
+    about = ("The Nord Stream pipeline was damaged on Monday, Danish officials said.\n\n"
+             "Swedish investigators said divers would reach the site within days.")
+    a = _indexed(tmp_path, {"id": "m", "title": "Russian stocks crash", "text": market},
+                 {"id": "n", "title": "Pipeline leak", "text": about})
+    shown = speakers(a.ask("Who said what about the Nord Stream pipeline?").answer)
+    assert "Germany" in shown and "Swedish investigators" in shown, shown
+    assert "Dmitry Peskov" not in shown and "The central bank" not in shown, shown
+
+
+def test_a_negated_warning_a_poll_share_history_and_a_deal_are_not_listed(tmp_path):
+    from assistant.quotes.answers import is_speaker
+
+    for thing in ("Only about half", "6 in 10", "Nearly 40% of voters", "History", "The deal",
+                  "Tweets", "An email bounce-back message"):
+        assert not is_speaker(thing), thing
+    text = ("Vladimir Putin said NATO expansion does not pose a direct threat to Russia.\n\n"
+            "Senator Ann Lee warned that Russia could cut off gas to Europe this winter.")
+    a = _indexed(tmp_path, {"id": "r", "title": "Russia", "text": text})
+    assert speakers(a.ask("Who warned about Russia?").answer) == ["Ann Lee"]
+
+
+def test_an_added_remark_is_the_speakers_and_a_name_given_is_no_statement():
+    """"X said the EU is set to act, adding that …": X adds, not the EU; "the nebula, also
+    called the “Eight-Burst”" names, it says nothing."""
+    from assistant.quotes.extract import extract_quotes
+
+    quotes = extract_quotes("German Foreign Minister Annalena Baerbock said on Thursday the "
+                            "European Union is set to unleash sanctions against Russia, adding "
+                            "that the world must respond resolutely.")
+    assert [q.speaker for q in quotes] == ["German Foreign Minister Annalena Baerbock"] * 2
+    assert extract_quotes("The Southern Ring Nebula, also called the “Eight-Burst,” is 2,000 "
+                          "light-years away from Earth.") == []
+
+
 def test_according_to_is_listed_as_what_the_source_said(tmp_path):
     a = _indexed(tmp_path, {"id": "rail", "title": "Rail strike", "text": (
         "Such a strike would not occur until at least November 19, according to the union.")})

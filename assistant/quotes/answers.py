@@ -42,14 +42,17 @@ _NOT_SPEECH = re.compile(r"(?:^to\s|^help(?:s|ed|ing)?\s|"
                          r"\b(?:think|thinks|thought|believe[ds]?|believing|hope[ds]?|"
                          r"hoping|sought|seeks?|named|agreed?|agrees|know|knows|knew|known|"
                          r"knowing|worried|want(?:s|ed)?|reali[sz]e[sd]?|learn(?:s|ed|t)?|"
-                         r"decide[sd]?|understood|understands?|aim(?:s|ed|ing)?)$"
+                         r"decide[sd]?|understood|understands?|aim(?:s|ed|ing)?|"
+                         r"fear(?:s|ed|ing)?)$"
                          r"|^(?:has|have|had|is|was|are|were)$)", re.I)
 # Documents, data and studies are where words are found, not who says them ("AAA's
-# survey", "committee documents", "a recent preprint study").
+# survey", "committee documents", "a recent preprint study"), and a deal or a bill
+# provides, it says nothing ("The deal promised to unblock ports").
 _DOCUMENT = re.compile(r"\b(?:survey|surveys|forecasts?|documents?|study|studies|reports?|data|"
                        r"polls?|analysis|figures|records|preprint|filings?|findings|estimates?|"
-                       r"plans?|release|recommendations?|guidance|memo|logs|texts|messages|"
-                       r"emails)$", re.I)
+                       r"plans?|release|recommendations?|guidance|memo|logs|texts|messages?|"
+                       r"emails|tweets|posts|deal|agreement|bill|law|legislation|treaty|"
+                       r"accord)$", re.I)
 # a statement, footage or a count left without its source ("The statement outlines",
 # "Aerial footage showed", "Deaths blamed on"); "a statement from the White House" is the
 # White House's
@@ -69,11 +72,18 @@ _NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despit
 
 # subjects of a cue that are no speaker: "the word describes", "your best bet: call"; a
 # "who" whose antecedent the parse did not give
-_NOT_A_SPEAKER = re.compile(r"^(?:the word|the term|your best bet|people|one|the idea|the move|"
+_NOT_A_SPEAKER = re.compile(r"^(?:the word|the term|your best bet|people|one|the idea|the move|history|"
                             r"the news|the release|the decision|the change|it|this|that|who|"
                             r"which|what|many|some|few|most|several|others|both|all|none|"
                             r"an?(?: wide| broad)? (?:array|number|host|range|variety|handful|"
-                            r"slew|lot|majority|few))$", re.I)
+                            r"slew|lot|majority|few)|"
+                            # shares of a poll's respondents: "only about half of the
+                            # country", "6 in 10"
+                            r"(?:only\s+)?(?:about\s+|nearly\s+|almost\s+|roughly\s+|"
+                            r"more than\s+|less than\s+|over\s+|under\s+)?(?:half|a third|"
+                            r"a quarter|two-thirds|three-quarters|\d+(?:\.\d+)?\s?(?:%|percent)|"
+                            r"\d+ in \d+)(?:\s+of\s.*)?)$",
+                            re.I)
 
 _VERBS = (r"said|says|say|stated|told|claimed|argued|warned|criticised|criticized|criticises|"
           r"criticizes|condemned|praised|welcomed|accused|blamed|denied|defended|attacked|"
@@ -135,7 +145,7 @@ _STANCES = {
                r"\b(?:great|excellent|success|historic|proud|grateful|welcome)\b"),
     "deny": (r"den[iy]|reject|refut|dismiss|disput|rebut", r"\b(?:not true|false|no truth)\b"),
     "defend": (r"defend|justif|stood by|stand by|back", r"\b(?:right decision|justified)\b"),
-    "warn": (r"warn|caution|alert|threaten", r"\b(?:danger|could lead|threat)\b"),
+    "warn": (r"warn|caution|alert|threaten", r"\b(?:danger|could lead)\b"),
     "support": (r"support|back|endors|favou?r|champion", r"\b(?:we support|in favou?r)\b"),
     "oppose": (r"oppos|reject|object|resist|fight", r"\b(?:against|oppose)\b"),
     "accuse": (r"accus|blam|charg|alleg", r"\b(?:responsible for|to blame)\b"),
@@ -162,13 +172,15 @@ def _asking(q: IndexedQuote) -> bool:
 def carries(stance: str, q: IndexedQuote) -> bool:
     """Whether an attribution carries the stance: by its cue ("slammed"; a cue in the
     -ing form only with a statement: "denying Noem's daughter a licence" denies nothing
-    said), or, for a statement, in its words ("a failure"); never by a cue negated."""
+    said), or, for a statement, in its words ("a failure", unless negated: "does not pose
+    a threat" warns of nothing); never by a cue negated."""
     cue, words = _STANCES[stance]
     if _NEGATED.search(q.cue):  # "Delhi has not condemned Russia's invasion"
         return False
     last = q.cue.split()[-1].lower() if q.cue.split() else ""
     by_cue = re.match(r"(?:" + cue + ")", last) and (q.statement or not last.endswith("ing"))
-    return bool(by_cue or (q.statement and re.search(words, q.content, re.I)))
+    return bool(by_cue or (q.statement and re.search(words, q.content, re.I)
+                           and not _NEGATED.search(q.content)))
 
 
 def _word_list(text: str) -> list[str]:
@@ -221,9 +233,14 @@ def article_about(topic: str, text: str | None) -> bool:
 
 def _is_heading(paragraph: str) -> bool:
     """A headline, subhead, teaser or caption: a short paragraph of its own that does not
-    end as a sentence does."""
+    end as a sentence does, a video teaser ("MUST WATCH … 01:19") or a photo gallery
+    ("Photos: … Hide Caption 1 of 37")."""
     line = " ".join(paragraph.split())
-    return len(line.split()) <= 20 and not re.search(r"[.!?…][\"”’')\]]*$", line)
+    return bool(_GALLERY.search(line)) or \
+        len(line.split()) <= 20 and not re.search(r"[.!?…][\"”’')\]]*$", line)
+
+
+_GALLERY = re.compile(r"^(?:Photos:|MUST WATCH\b)|\bHide Caption \d+ of \d+|\s\d{1,2}:\d\d$")
 
 
 # a paragraph: text between blank lines (one newline only wraps a line)
@@ -246,12 +263,41 @@ def _section(text: str, start: int, end: int) -> str:
 
 def named_around(topic: str, q: IndexedQuote, text: str | None) -> bool:
     """Whether the quote's article names the topic near it (more than half its words
-    together) within NEAR characters either side, in the quote's own section. A roundup's
-    item on golf is no answer about the railroad strike it also covers, nor its "Russian
-    strikes" item."""
+    together): within NEAR characters either side, in the quote's own section, where the
+    article is about the topic (`centred_on`); else in the quote's own paragraph. A
+    roundup's item on golf is no answer about the railroad strike it also covers, nor its
+    "Russian strikes" item; a market report that names Nord Stream twice quotes the
+    Kremlin on the ruble, not on the pipeline."""
     want = _words(topic)
-    return not text or not want or names_topic(want, _section(text, q.start, q.end),
-                                               most=True)
+    if not text or not want:
+        return True
+    near = _section(text, q.start, q.end) if centred_on(want, text) else \
+        _paragraphs(text, q.start, q.end)
+    return names_topic(want, near, most=True)
+
+
+# An article's lede: its first two paragraphs of text (not headings), at most LEDE
+# characters; a topic named there is what it is about
+LEDE = 600
+# Paragraphs naming a topic that make an article about it, wherever they stand
+CENTRED = 3
+
+
+def centred_on(want: set[str], text: str) -> bool:
+    """Whether an article is about the topic, not naming it in passing: its lede names it,
+    or CENTRED of its paragraphs do."""
+    paragraphs = [m.group() for m in _PARAGRAPH.finditer(text)]
+    lede = "\n\n".join([p for p in paragraphs if not _is_heading(p)][:2])[:LEDE]
+    return names_topic(want, lede, most=True) or \
+        sum(names_topic(want, p, most=True) for p in paragraphs) >= CENTRED
+
+
+def _paragraphs(text: str, start: int, end: int) -> str:
+    """The paragraphs [start, end) lies in, no more than NEAR characters either side."""
+    before = text.rfind("\n\n", 0, start)
+    lo = max(before + 2 if before >= 0 else 0, start - NEAR)
+    hi = text.find("\n\n", end)
+    return text[lo:min(hi if hi >= 0 else len(text), end + NEAR)]
 
 
 def is_speaker(name: str) -> bool:

@@ -127,16 +127,18 @@ def _a_statement(doc, content: tuple[int, int], art: ParsedArticle, p: Parsed) -
     toks = doc[content[0]:content[1] + 1]
     if any(art.in_quote(p.off + t.idx) >= 0 for t in toks):
         return True
-    # a verb of a relative clause does not count: "the galactic grouping in a new mosaic
-    # which is the largest image" states nothing ("for acting quickly" does)
+    # a verb of a relative or adverbial clause does not count: "the galactic grouping in a
+    # new mosaic which is the largest image" states nothing ("for acting quickly" does)
     return any((t.tag_.startswith("VB") or t.tag_ == "MD") and not _in_relative(t, content)
                for t in toks)
 
 
 def _in_relative(t, content: tuple[int, int]) -> bool:
-    """Whether token t sits in a relative clause or a noun's clause within the span."""
+    """Whether token t sits in a relative clause, a noun's clause or an adverbial clause
+    within the span ("announced layoffs as its new owner took the helm": the layoffs were
+    announced, nothing was stated)."""
     while content[0] <= t.i <= content[1] and t.head.i != t.i:
-        if t.dep_ in ("relcl", "acl"):
+        if t.dep_ in ("relcl", "acl", "advcl"):
             return True
         t = t.head
     return False

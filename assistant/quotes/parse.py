@@ -55,7 +55,12 @@ def is_verb(t) -> bool:
 
 
 def is_cue(t) -> bool:
-    """A cue verb ("said", "warned", ...) or the "according" of "according to"."""
+    """A cue verb ("said", "warned", ...) or the "according" of "according to"; not a
+    name given ("The Southern Ring Nebula, also called the “Eight-Burst”")."""
+    if t.lower_ == "called" and (t.dep_ == "acl" or (
+            any(c.dep_ == "oprd" for c in t.children) and
+            not any(c.dep_ == "dobj" for c in t.children))):
+        return False  # ("called it “a disgrace”" is speech: it has its object)
     return t.lower_ in FORM_TO_LEMMA and (is_verb(t) or t.lower_ == "according")
 
 
@@ -151,9 +156,12 @@ def subject(v):
             return h.head, h  # "newspaper articles alleging that …"
         if h.dep_ in ("xcomp", "advcl", "conj", "pcomp", "dep", "parataxis") and \
                 h.head.i != h.i:
+            participle = h.dep_ == "advcl" and h.tag_ == "VBG"
             h = h.head
             if h.dep_ == "prep" and is_verb(h.head):  # "surprised Trump by declaring …"
                 h = h.head
+            if participle and h.dep_ == "ccomp" and is_cue(h.head):
+                h = h.head  # "X said the EU is set to act, adding …": X adds, not the EU
             continue
         break
     if v.dep_ == "ROOT" and v.i > 0:

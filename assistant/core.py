@@ -312,9 +312,11 @@ class Assistant:
         found = found[:quote_answers.MAX_QUOTES * 4]
         texts = self._texts(found)
         about = {a: quote_answers.article_about(asked.topic, t) for a, t in texts.items()}
+        centred = {a: quote_answers.centred_on(asked.topic, t) for a, t in texts.items()}
         found = [q for q in found if not quote_answers.in_headline(q, texts.get(q.article_id))
                  and about.get(q.article_id, True)
-                 and quote_answers.named_around(asked.topic, q, texts.get(q.article_id))]
+                 and quote_answers.named_around(asked.topic, q, texts.get(q.article_id),
+                                                centred.get(q.article_id, True))]
         if not found and asked.stance:  # "who criticised X?": those who did, or no one
             return quote_answers.no_stance(asked, question)
         if not found:

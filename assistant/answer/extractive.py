@@ -66,7 +66,6 @@ OVERLAP_WEIGHT = 0.3
 MISSING_SHARE = 0.25
 MAX_UNSAID = 3  # rarest words named in "The articles don't mention …"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
-_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _ATTRIBUTION_Q = re.compile(r"\b(who|what)\b.*\b(said|say|says|saying|claim\w*|stat\w*|"
                             r"criticis\w*|criticiz\w*|warn\w*|argu\w*)\b", re.I)
 _QUOTE_OR_CUE = re.compile(r"[“”\"]|\b(said|says|told|according to|stated|stressed|warned)\b")
@@ -151,7 +150,7 @@ def _cheap_score(c, qwords, wants_quotes) -> float:
 def _other_years(sentence: str, years: set[str]) -> bool:
     """Whether a sentence names years and none of those the question names: "its 2021 word
     of the year" answers no question about 2022's."""
-    named = set(_YEAR.findall(sentence))
+    named = set(kinds.YEAR.findall(sentence))
     return bool(years and named and not named & years)
 
 
@@ -224,7 +223,7 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     fits = kinds.narrowed([kinds.fitting(kind, c[3], asked, term) if kind else []
                            for c in cands])
     rank = {h.article_id: r for r, h in enumerate(relevant)}
-    years = set(_YEAR.findall(question))
+    years = set(kinds.YEAR.findall(question))
     scores = [0.6 * float(sim) + _cheap_score(c, qwords, wants_quotes)
               + (FIT_BONUS if fit else 0.0) + RANK_PRIOR / (1 + rank[c[0].article_id])
               - (FIT_BONUS if _other_years(c[3], years) else 0.0)

@@ -193,7 +193,7 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
         if place and _MODIFIER.search(sentence, 0, m.start(g)) \
                 and _AFTER_MODIFIER.match(sentence, m.end(g)):
             continue  # "a Syria ceasefire agreement": the place names what is agreed
-        if kind == NUMBER and _YEAR.fullmatch(text):
+        if kind == NUMBER and YEAR.fullmatch(text):
             continue  # "how many" wants a count, and a year is none
         if (place or kind == NAME) and m.start(g) < _dateline_end(sentence):
             continue  # "(CNN) Apple customers…": the outlet's credit
@@ -207,7 +207,6 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
     return out
 
 
-# what a place can name: "which team won?" — Argentina
 # questions whose answer is often a term in quotation marks rather than a capitalised name:
 # "which slang term…", "what was the name of…" (not "the first in a series featuring…")
 _ASKS_TERM = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:word|words|term|phrase|"
@@ -215,8 +214,9 @@ _ASKS_TERM = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:word|words|te
                         r"book|album)\b|\bname\s+of\b", re.I)
 # “goblin mode”, ‘quiet quitting’: one to five words, no sentence inside
 _QUOTED_TERM = re.compile(r"(?:(?<=\s)|^)[“\"‘]((?:[^\s“”\"‘’.!?,;:]+\s?){1,5}?)[.,!?]?[”\"’](?!\w)")
+# what a place can name: "which team won?" — Argentina
 _PLACE_TEAMS = {"team", "teams", "side", "squad", "nation", "nations"}
-_YEAR = re.compile(r"(?:1[89]|20)\d\d")
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 # "(CNN)", "Paris (CNN)", "NEW YORK —", "WASHINGTON, D.C. –": the outlet's or the dateline's
 _DATELINE = re.compile(r"\s*(?:(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s*)?\([A-Z][\w .&-]*\)|"
                        r"[A-Z][A-Z.'’-]+(?:,?\s+[A-Z][A-Z.'’-]+)*\s+[—–-]+)\s*")
@@ -228,6 +228,7 @@ def _dateline_end(sentence: str) -> int:
 
 
 def asks_term(question: str) -> bool:
+    """Whether the question asks for a word, a title or a name (`fitting`'s term)."""
     return bool(_ASKS_TERM.search(question))
 
 

@@ -72,8 +72,8 @@ _NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despit
 
 # subjects of a cue that are no speaker: "the word describes", "your best bet: call"; a
 # "who" whose antecedent the parse did not give
-_NOT_A_SPEAKER = re.compile(r"^(?:the word|the term|your best bet|people|one|the idea|the move|history|"
-                            r"the news|the release|the decision|the change|it|this|that|who|"
+_NOT_A_SPEAKER = re.compile(r"^(?:the word|the term|your best bet|people|one|the idea|the move|"
+                            r"history|the news|the release|the decision|the change|it|this|that|who|"
                             r"which|what|many|some|few|most|several|others|both|all|none|"
                             r"an?(?: wide| broad)? (?:array|number|host|range|variety|handful|"
                             r"slew|lot|majority|few)|"
@@ -261,18 +261,21 @@ def _section(text: str, start: int, end: int) -> str:
     return text[lo:hi]
 
 
-def named_around(topic: str, q: IndexedQuote, text: str | None) -> bool:
+def named_around(topic: str, q: IndexedQuote, text: str | None, centred: bool) -> bool:
     """Whether the quote's article names the topic near it (more than half its words
     together): within NEAR characters either side, in the quote's own section, where the
-    article is about the topic (`centred_on`); else in the quote's own paragraph. A
-    roundup's item on golf is no answer about the railroad strike it also covers, nor its
-    "Russian strikes" item; a market report that names Nord Stream twice quotes the
-    Kremlin on the ruble, not on the pipeline."""
+    article is about the topic (centred: `centred_on`, read once per article); else in the
+    quote's own paragraph. A roundup's item on golf is no answer about the railroad strike
+    it also covers, nor its "Russian strikes" item; a market report that names Nord Stream
+    twice quotes the Kremlin on the ruble, not on the pipeline."""
     want = _words(topic)
     if not text or not want:
         return True
-    near = _section(text, q.start, q.end) if centred_on(want, text) else \
-        _paragraphs(text, q.start, q.end)
+    if centred:
+        near = _section(text, q.start, q.end)
+    else:
+        lo, hi = _paragraph_bounds(text, q.start, q.end)
+        near = text[max(lo, q.start - NEAR):min(hi, q.end + NEAR)]
     return names_topic(want, near, most=True)
 
 
@@ -283,21 +286,23 @@ LEDE = 600
 CENTRED = 3
 
 
-def centred_on(want: set[str], text: str) -> bool:
+def centred_on(topic: str, text: str | None) -> bool:
     """Whether an article is about the topic, not naming it in passing: its lede names it,
     or CENTRED of its paragraphs do."""
+    want = _words(topic)
+    if not text or not want:
+        return True
     paragraphs = [m.group() for m in _PARAGRAPH.finditer(text)]
     lede = "\n\n".join([p for p in paragraphs if not _is_heading(p)][:2])[:LEDE]
     return names_topic(want, lede, most=True) or \
         sum(names_topic(want, p, most=True) for p in paragraphs) >= CENTRED
 
 
-def _paragraphs(text: str, start: int, end: int) -> str:
-    """The paragraphs [start, end) lies in, no more than NEAR characters either side."""
+def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where the paragraphs [start, end) lies in begin and end."""
     before = text.rfind("\n\n", 0, start)
-    lo = max(before + 2 if before >= 0 else 0, start - NEAR)
-    hi = text.find("\n\n", end)
-    return text[lo:min(hi if hi >= 0 else len(text), end + NEAR)]
+    after = text.find("\n\n", end)
+    return (before + 2 if before >= 0 else 0), (after if after >= 0 else len(text))
 
 
 def is_speaker(name: str) -> bool:
@@ -315,13 +320,11 @@ def in_headline(q: IndexedQuote, text: str | None) -> bool:
     hard-wrapped text file breaks every line."""
     if not text:
         return False
-    start = text.rfind("\n\n", 0, q.start)
-    start = 0 if start < 0 else start + 2
-    end = text.find("\n\n", q.end)
+    start, end = _paragraph_bounds(text, q.start, q.end)
     # a paraphrase that is a question ("explained: What's the difference between …?") is
     # a teaser
     question = not q.direct and re.match(r"[\s'’\"”]*\?", text[q.end:q.end + 4])
-    return bool(question) or _is_heading(text[start:end if end >= 0 else len(text)])
+    return bool(question) or _is_heading(text[start:end])
 
 
 _OPENER = re.compile(r"^(?:and|so|but|ok(?:ay)?|then|also|now)\b[,\s]+", re.I)

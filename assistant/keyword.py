@@ -76,6 +76,10 @@ class Tokenizer:
     def __call__(self, text: str) -> list[str]:
         words = [w for w in _WORD.findall(text.lower().replace("’", "'"))
                  if w not in self.stopwords and not w.startswith("_")]
+        return self.stem(words)
+
+    def stem(self, words: list[str]) -> list[str]:
+        """The words' stems ("meeting" -> "meet"), or the words where there is no stemmer."""
         if self._stem is None:
             return words
         todo = [w for w in set(words) if w not in self._cache]

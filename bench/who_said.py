@@ -105,7 +105,8 @@ def main() -> int:
     ap.add_argument("--sheet", type=Path, help="write the attributions not judged yet here")
     ap.add_argument("--questions", type=Path, default=QUESTIONS,
                     help="the question file (bench/judged/who_said_heldout.json, "
-                         "who_said_heldout2.json, who_said_heldout3.json: the held-out sets)")
+                         "who_said_heldout2.json … who_said_heldout7.json: the held-out "
+                         "sets)")
     ap.add_argument("--calibrate", action="store_true",
                     help="sweep the on-topic bar over both halves of the questions")
     args = ap.parse_args()

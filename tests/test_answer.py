@@ -248,6 +248,7 @@ def test_an_answer_next_to_the_question_words_beats_one_far_from_them():
 @pytest.mark.parametrize("question, marked", [
     ("When was the earlier ceasefire agreed?", "**February**"),
     ("Which city hosted the G20 summit?", "**Hangzhou**"),
+    ("Where did Kerry and Lavrov meet?", "**Hangzhou**"),
 ])
 def test_seed_answers_lead_with_the_answer_marked(seeded, question, marked):
     ans = seeded.ask(question)
@@ -323,6 +324,9 @@ def test_sources_all_outside_the_time_the_question_names(tmp_path):
                                   "(2022-02-25 to 2022-03-04). Closest passages, from other "
                                   "dates: ")
     assert late.citations
+    monday = a.ask("Did the harbour in Portsmouth reopen on Monday?", as_of="2022-03-04")
+    assert monday.answer.startswith("The articles don't cover this for Monday (2022-02-28 "
+                                    "to 2022-02-28)."), monday.answer
     same = a.ask("Did the harbour in Portsmouth reopen this week?", as_of="2022-01-05")
     assert not same.answer.startswith("The articles don't")
 
@@ -360,3 +364,22 @@ def test_a_short_question_reads_the_best_ranked_passage(tmp_path):
     assert "judge has signed off on a legally binding agreement" in ans.answer, ans.answer
     assert a.ask("What is the best recipe for banana bread?").answer == \
         "The articles don't cover this."
+
+
+def test_a_sentence_holding_a_question_word_no_other_has_is_kept():
+    """"corrected" is in one sentence only: the corrected figure is shown beside the first
+    one, which the passage's similarity prefers."""
+    text = ("The harbour of Lune reopened on Monday after a week of storms, the port "
+            "authority said.\n\nMayor Jo Park of Lune said the repairs cost two million euros "
+            "and took six days of work. The cost was later corrected to four million euros."
+            "\n\nFerries to the islands off Lune resume their winter timetable on Tuesday.")
+    ans = answered("What was the cost of Lune's repairs corrected to?", [hit("lune", text)],
+                   0.2)
+    assert "four million euros" in ans.answer, ans.answer
+
+
+def test_question_words_are_shared_as_stems():
+    from assistant.answer.extractive import content_stems
+
+    assert content_stems("Where did they meet?") <= content_stems("The meeting ended.")
+    assert "lune" in content_stems("Lune's repairs") & content_stems("the harbour of Lune")

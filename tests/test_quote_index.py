@@ -730,3 +730,33 @@ def test_the_ceasefire_answer_stays_the_same_after_unrelated_articles(tmp_path):
     after = a.ask(CEASEFIRE_Q)
     assert speakers(after.answer) == names, after.answer
     assert {c.article_id for c in after.citations} == {c.article_id for c in before.citations}
+
+
+def test_a_passive_cue_a_pronouns_belief_within_a_statement_and_a_question_asked():
+    """"He … is largely credited for lifting millions": credited by no one named, not by
+    him; "Durant expressed his belief that …" is Durant's once, not also "his"; a
+    quotation that is a question asked states nothing."""
+    from assistant.quotes.extract import extract_quotes
+
+    credited = extract_quotes("Lula left office with a 90% approval rating in 2011.\n\nHe "
+                              "left office popular, and is largely credited for lifting "
+                              "millions of Brazilians from extreme poverty.")
+    assert not [q for q in credited if q.cue == "credited" and q.speaker], credited
+    belief = extract_quotes("Irving’s teammate Kevin Durant expressed his belief that the "
+                            "team could have kept quiet about the comments.")
+    assert {q.speaker for q in belief} == {"Irving’s teammate Kevin Durant"}, belief
+
+
+def test_a_question_asked_a_list_label_and_a_quotes_first_words_are_no_speakers(tmp_path):
+    from assistant.quotes.answers import is_speaker
+
+    for label in ("Winner", "Winners", "Correction", "Location"):
+        assert not is_speaker(label), label
+    text = ("“Is this the attack you wanted?” the intruder asked, according to the "
+            "documents.\n\n"
+            "“At Nike, we believe there is no place for hate speech and we condemn any form "
+            "of antisemitism,” Nike said in a statement about the attack.")
+    a = _indexed(tmp_path, {"id": "p", "title": "The attack", "text": text})
+    answer = a.ask("Who said what about the attack?").answer
+    assert "Nike" in speakers(answer) and "At Nike" not in speakers(answer), answer
+    assert "the attack you wanted" not in answer, answer

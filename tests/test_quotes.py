@@ -567,6 +567,19 @@ def test_he_is_never_a_person_his_own_words_name(he_said):
     assert he_said(text, "Park himself") == "Jo Park"  # reflexive: he may name himself
 
 
+def test_he_is_one_person_for_all_his_words_and_the_sentences_speaker_first(he_said):
+    """A surname that is a title word still names the person ("Judge"); one "he" with two
+    cues is one person; a "he" after a name within the sentence its speaker opens is that
+    speaker's."""
+    text = ("Roger Maris Jr. sat next to Aaron Judge's mother.\n\nAfterward, Maris Jr. "
+            "discussed the next milestone for Judge: 62 home runs – a number he believes "
+            "represents the true home run record.\n\nHe praised Judge for being a clean "
+            "player, saying that it “means a lot.”")
+    assert he_said(text, "Judge for being a clean player") == "Maris Jr"
+    assert he_said(text, "that it “means a lot") == "Maris Jr"
+    assert he_said(text, "represents the true home run record") == "Maris Jr"
+
+
 def test_a_closer_described_speaker_wins_over_a_named_one(he_said):
     text = ("Obama and Putin discussed joint action, but the administration official said "
             "that point remained unresolved.\n\n"

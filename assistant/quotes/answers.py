@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..text import sentence_spans
+from ..text import FUNCTION_WORDS, sentence_spans
 from ..types import Answer, Citation, Hit, IndexedQuote, Speaker
 from .speakers import TITLE_WORDS, core_name, group_key, matches
 
@@ -71,8 +71,11 @@ _NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despit
                                r"if|while|although|because|since|until|unless)\s", re.I)
 
 # subjects of a cue that are no speaker: "the word describes", "your best bet: call"; a
-# "who" whose antecedent the parse did not give
+# "who" whose antecedent the parse did not give; a list's labels ("Winner: “West Side
+# Story”", "Correction: …", "Location: …")
 _NOT_A_SPEAKER = re.compile(r"^(?:the word|the term|your best bet|people|one|the idea|the move|"
+                            r"winners?|runners?-up|nominees?|corrections?(?: & clarifications)?|"
+                            r"location|venue|update|editor['’]s note|"
                             r"history|the news|the release|the decision|the change|it|this|that|who|"
                             r"which|what|many|some|few|most|several|others|both|all|none|"
                             r"an?(?: wide| broad)? (?:array|number|host|range|variety|handful|"
@@ -164,9 +167,13 @@ def stance_of(verb: str) -> str:
 
 
 def _asking(q: IndexedQuote) -> bool:
-    """Whether a paraphrase reports someone questioned, not something stated."""
-    return bool(_ASKING.search(q.cue)) and not q.direct and \
-        not q.content.lower().startswith("that ")
+    """Whether a paraphrase reports someone questioned, not something stated; or a
+    quotation is a question asked (“Are you Paul Pelosi?” DePape asked)."""
+    if not _ASKING.search(q.cue):
+        return False
+    if q.direct:
+        return q.content.rstrip(" ,”’\"'").endswith("?")
+    return not q.content.lower().startswith("that ")
 
 
 def carries(stance: str, q: IndexedQuote) -> bool:
@@ -482,9 +489,11 @@ def _other_first_name(full: str, text: str) -> bool:
 
 
 # Words before a surname that are no first name: the titles names are shown without, and
-# the words a sentence puts there ("… said Macron", "and Macron").
+# the words a sentence puts there ("… said Macron", "and Macron", "“At Nike, we…”"; "Will"
+# may be Will Smith's).
 _NOT_FIRST_NAMES = TITLE_WORDS | {"princess", "premier", "said", "told", "and", "but", "when",
-                                  "as", "with", "that", "while", "after"}
+                                  "as", "with", "that", "while", "after"} | \
+    (FUNCTION_WORDS - {"will"})
 
 
 def _shorter_form(short: str, full: str) -> bool:

@@ -69,13 +69,21 @@ def extract_quotes(text: str, nlp=None) -> list[Quote]:
     return quotes
 
 
+_POSSESSIVES = {"his", "her", "their", "its"}
+
+
 def _dedupe(quotes: list[Quote], direct_spans) -> list[Quote]:
-    """Drop indirect contents that repeat a direct quote, and exact duplicates."""
+    """Drop indirect contents that repeat a direct quote, exact duplicates, and a noun cue
+    owned by a pronoun inside another attribution's words ("Durant expressed his belief
+    that …": the belief is Durant's, already listed)."""
     out: list[Quote] = []
     seen = set()
     for q in sorted(quotes, key=lambda q: (q.start, q.end)):
         key = (q.start, q.end)
         if key in seen:
+            continue
+        if q.speaker.lower() in _POSSESSIVES and any(
+                o is not q and o.start <= q.speaker_start and q.end <= o.end for o in quotes):
             continue
         if (q.start, q.end) not in direct_spans:
             dup = False

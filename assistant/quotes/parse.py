@@ -98,6 +98,11 @@ def speaker_tokens(head):
     return trimmed(doc[left:right + 1])
 
 
+def passive(v) -> bool:
+    """Whether verb v is passive with no "by" phrase: "is credited for", "was asked"."""
+    return any(c.dep_ == "auxpass" for c in v.children) and _agent(v) is None
+
+
 def _agent(v):
     """The "by" phrase of a passive verb ("asked by Y", "proposed by Y"), or None."""
     by = next((c for c in v.children if c.dep_ == "agent"), None)

@@ -115,6 +115,12 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
     roles: list[tuple[int, str, bool]] = []  # speakers described, not named: (pos, words, human)
     paragraphs = [0] + [m.end() for m in re.finditer(r"\n\s*\n", text)]
     said = [(q.start, q.end) for q in quotes]
+    # one mention, one person: "He praised Judge …, saying that it “means a lot”" is one
+    # "he", and neither of its statements can be Judge's
+    words_of: dict[tuple[int, int], str] = {}
+    for q in quotes:
+        key = (q.speaker_start, q.speaker_end)
+        words_of[key] = f"{words_of[key]} {q.content}" if key in words_of else q.content
     for q in sorted(quotes, key=lambda q: q.speaker_start):
         speaker, pos, end = q.speaker, q.speaker_start, q.speaker_end
         if speaker.lower() in _RELATIVE:  # "Obama, who said …": who is Obama
@@ -130,8 +136,8 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
         if low in PRONOUNS:
             if low in ("he", "she", "him", "her"):
                 q.speaker_resolved = _person_pronoun(
-                    q, text, people, history, roles + _subjects_before(q, text, parsed, said),
-                    paragraphs)
+                    q, words_of[q.speaker_start, q.speaker_end], people, history,
+                    roles + _subjects_before(q, text, parsed, said), paragraphs, text)
             elif low in ("they", "we", "them"):
                 q.speaker_resolved = _group_pronoun(
                     q, history, roles + _subjects_before(q, text, parsed, said, _PLURAL_TAGS),
@@ -255,16 +261,18 @@ def _group_pronoun(q: Quote, history, roles, paragraphs) -> str:
     return max(cands)[1] if cands else ""
 
 
-def _person_pronoun(q: Quote, text: str, people, history, roles, paragraphs) -> str:
+def _person_pronoun(q: Quote, words: str, people, history, roles, paragraphs,
+                    text: str) -> str:
     """Who "he" or "she" stands for: the nearest person (mentioned, or speaking) in this
     paragraph or the one before that could have said it, or "" (shown as unnamed). Not a
-    person the words themselves name in the third person ("He said Putin and Obama
-    discussed…" is not Putin's, unless "himself"); not past a closer speaker that no "he"
-    can be ("the statement", "the ministry"); a described speaker ("the official") counts."""
+    person the words (of every statement this mention makes) name in the third person ("He
+    said Putin and Obama discussed…" is not Putin's, unless "himself"); not past a closer
+    speaker that no "he" can be ("the statement", "the ministry"); a described speaker ("the
+    official") counts."""
     pos = q.speaker_start
     para = bisect.bisect_right(paragraphs, pos) - 1
     window = paragraphs[max(0, para - 1)]
-    reflexive = re.search(r"\b(?:himself|herself)\b", q.content, re.I)
+    reflexive = re.search(r"\b(?:himself|herself)\b", words, re.I)
     male = q.speaker.lower() in ("he", "him")
     other, same = (FEMALE_NAMES, MALE_NAMES) if male else (MALE_NAMES, FEMALE_NAMES)
     other_roles = FEMALE_ROLES if male else MALE_ROLES
@@ -275,10 +283,16 @@ def _person_pronoun(q: Quote, text: str, people, history, roles, paragraphs) -> 
         name in spoke or _first_name(name) in same or _TITLED.search(text, max(0, p - 20), p))]
     cands += [(h[0], h[1], True) for h in history if window <= h[0] < pos and h[2] == "person"]
     cands += [r for r in roles if window <= r[0] < pos and _last_word(r[1]) not in _ANYONE]
-    for _, name, human in sorted(cands, key=lambda c: c[0], reverse=True):
+    # a person speaking earlier in the same sentence comes before the names in between:
+    # "Maris Jr. discussed the next milestone for Judge: 62 home runs – a number he
+    # believes represents the true record" is Maris's belief
+    sentence = max((m.end() for m in _SENTENCE_END.finditer(text, window, pos)), default=window)
+    first = [(p, name, True) for p, name, kind in history
+             if sentence <= p < pos and kind == "person"]
+    for _, name, human in first + sorted(cands, key=lambda c: c[0], reverse=True):
         if not human:
             return ""
-        if not reflexive and _named_in(name, q.content):
+        if not reflexive and _named_in(name, words):
             continue
         if _first_name(name) in other or _last_word(name) in other_roles:
             continue  # "she argued" is not Joe Biden's, nor the king's
@@ -286,6 +300,7 @@ def _person_pronoun(q: Quote, text: str, people, history, roles, paragraphs) -> 
     return ""
 
 
+_SENTENCE_END = re.compile(r"[.!?][\"”’')]*\s+(?=[\"“‘'(]?[A-Z])|\n\s*\n")
 _RELAY = re.compile(r"((?:[A-Z][\w.’'&-]*\s+){0,3}[A-Z][\w.’'&-]*)\s+(?:cited|quoted|cites|quotes)"
                     r"\s+$")
 
@@ -300,10 +315,13 @@ def _relayed_by(q: Quote, text: str) -> str:
 
 
 def _named_in(name: str, words: str) -> bool:
-    """Whether the words mention the named person (any capitalised part of the name)."""
+    """Whether the words mention the named person (any capitalised part of the name; a
+    title word only as the surname: "He praised Judge for …" names Aaron Judge)."""
+    parts = name.split()
     return any(re.search(r"\b" + re.escape(w) + r"\b", words)
-               for w in name.split() if w[:1].isupper() and len(w) > 2
-               and w.lower() not in _TITLES and w.lower() not in ("the",))
+               for k, w in enumerate(parts) if w[:1].isupper() and len(w) > 2
+               and (w.lower() not in _TITLES or k == len(parts) - 1)
+               and w.lower() not in ("the",))
 
 
 def _title_name(text: str, head: str, pos: int, people) -> str:

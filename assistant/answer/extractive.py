@@ -142,18 +142,19 @@ def _candidates(hits: list[Hit], qstems: set[str] = frozenset(), wants_quotes: b
             seen.add(key)
             out.append((hit, s, e, sentence, v))
     if len(out) > MAX_CANDIDATES:
-        cheap = [_cheap_score(c, qstems, wants_quotes) for c in out[:3 * MAX_CANDIDATES]]
+        cheap = [_cheap_score(c, qstems, content_stems(c[3]), wants_quotes)
+                 for c in out[:3 * MAX_CANDIDATES]]
         keep = sorted(range(len(cheap)), key=lambda i: -cheap[i])[:MAX_CANDIDATES]
         out = [out[i] for i in sorted(keep)]
     return out[:MAX_CANDIDATES]
 
 
-def _cheap_score(c, qstems: set[str], wants_quotes) -> float:
+def _cheap_score(c, qstems: set[str], stems: set[str], wants_quotes) -> float:
     """The sentence score's terms that need no embedding: its passage's score and the
-    question's content words it shares (as stems); for "who said what", a bonus for
-    attributed statements over background sentences."""
+    question's content words it shares (qstems & stems, the sentence's `content_stems`);
+    for "who said what", a bonus for attributed statements over background sentences."""
     hit, sentence = c[0], c[3]
-    overlap = len(qstems & content_stems(sentence)) / max(1, len(qstems))
+    overlap = len(qstems & stems) / max(1, len(qstems))
     return 0.25 * hit.score + OVERLAP_WEIGHT * overlap + (
         0.25 if wants_quotes and _QUOTE_OR_CUE.search(sentence) else 0.0)
 
@@ -239,10 +240,11 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
                            for c in cands])
     rank = {h.article_id: r for r, h in enumerate(relevant)}
     years = set(kinds.YEAR.findall(question))
-    scores = [0.6 * float(sim) + _cheap_score(c, qstems, wants_quotes)
+    stems = [content_stems(c[3]) for c in cands]
+    scores = [0.6 * float(sim) + _cheap_score(c, qstems, have, wants_quotes)
               + (FIT_BONUS if fit else 0.0) + RANK_PRIOR / (1 + rank[c[0].article_id])
               - (FIT_BONUS if _other_years(c[3], years) else 0.0)
-              for c, sim, fit in zip(cands, sims, fits)]
+              for c, sim, fit, have in zip(cands, sims, fits, stems)]
     if kind:
         scores = _lent(cands, scores, fits)
     order = [int(i) for i in np.argsort(scores)[::-1]]
@@ -254,7 +256,6 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     # A sentence holding a word of the question that no other sentence read has ("What was
     # the cost corrected to?" and "The cost was later corrected to …") is kept, if not far
     # below the band, in place of the last one: the passages' similarity alone misses it.
-    stems = [content_stems(c[3]) for c in cands]
     alone = {q for q in qstems if sum(q in have for have in stems) == 1}
     extra = next((i for i in order if i not in chosen and scores[i] >= best - 2 * band
                   and alone & stems[i]), None)

@@ -202,6 +202,37 @@ def test_which_country_which_word_and_the_name_of():
                          {"which", "company"}) == []
 
 
+def test_a_country_is_no_city_and_a_dateline_holds_no_answer():
+    """"Which country…?" takes a country, not its capital; the dateline opening an article
+    ("Seoul, South Korea (CNN)", "… CNN —", or bare when the page lost the credit) is no
+    answer of any place; "percentage points" are no "percent"; a duration counts nothing."""
+    from assistant.answer import kinds
+
+    asked = kinds.question_words("Which country declared victory over Covid this week?")
+
+    def texts(kind, sentence, words=asked):
+        return [s.text for s in kinds.fitting(kind, sentence, words)]
+
+    assert texts(kinds.COUNTRY, "Seoul, South Korea North Korean leader Kim Jong Un declared "
+                                "victory, state media said.") == []
+    assert texts(kinds.COUNTRY, "Bogota, Colombia (CNN) Colombians vote on Sunday.") == []
+    assert texts(kinds.COUNTRY, "Seoul, South Korea CNN — Most weekends the alleys are "
+                                "busy.") == []
+    assert texts(kinds.COUNTRY, "On Thursday, South Korea's ministry regretted the claims "
+                                "North Korea made in Seoul.") == ["South Korea", "North Korea"]
+    assert texts(kinds.PLACE, "The leaders met in Seoul on Sunday.",
+                 kinds.question_words("Where did the leaders meet?")) == ["Seoul"]
+    assert texts(kinds.NUMBER, "Rates rose 0.1 percentage points to 3 percent.", set()) == \
+        ["0.1", "3 percent"]
+    # "how many Russians?" is a count, not how long: unless the question asks for years
+    russians = kinds.question_words("How many Russians could be conscripted?")
+    sentence = "Those who had citizenship for less than 10 years will serve, and 300,000 will."
+    assert texts(kinds.NUMBER, sentence, russians) == ["300,000"]
+    assert texts(kinds.NUMBER, sentence, kinds.question_words("How many years must they "
+                                                              "serve?")) == ["10 years",
+                                                                             "300,000"]
+
+
 def test_a_sentence_about_another_year_ranks_below():
     """"Which word … 2022?" over "its 2021 word of the year" and "its 2022 word…"."""
     from assistant.answer import extractive

@@ -711,3 +711,29 @@ def test_a_sentence_the_parser_roots_oddly_does_not_hang_extraction(extract):
     finally:
         signal.alarm(0)
     assert isinstance(found, list)
+
+
+def test_what_someone_replied_to_is_not_their_reply(he_said):
+    """"“Where’s Nancy?,” to which a groggy Paul Pelosi replied, “She’s not here.”": the
+    question is the intruder's, the reply Pelosi's, named past the word describing him; a
+    later "he" who threatens Pelosi is not Pelosi."""
+    text = ("“Are you Paul Pelosi?” DePape asked, according to the documents. He then "
+            "demanded to know, “Where’s Nancy? Where’s Nancy?,” to which a groggy Paul Pelosi "
+            "replied, “She’s not here.”\n\nHe then threatened to tie up Paul Pelosi.")
+    assert he_said(text, "She’s not here") == "Paul Pelosi"
+    assert he_said(text, "to know, “Where’s Nancy?") == "DePape"
+    assert he_said(text, "to tie up Paul Pelosi") == "DePape"
+
+
+def test_the_agency_is_the_body_quoted_just_before(he_said):
+    """"The agency" is the CDC quoted before it, "the department" the Justice Department;
+    a company is no agency, so "the agency" after Tesla stays as written."""
+    text = ("The CDC said on Friday that cases were rising in 20 states.\n\n"
+            "The agency also said that vaccines remained effective against the new strain.")
+    assert he_said(text, "that vaccines remained effective") == "The CDC"
+    text = ("The Justice Department said it would appeal the ruling.\n\n"
+            "Later, the department said that the judge had erred.")
+    assert he_said(text, "that the judge had erred") == "The Justice Department"
+    text = ("Tesla said it would cut prices.\n\n"
+            "The agency said that it was reviewing the crash reports.")
+    assert he_said(text, "that it was reviewing") == "The agency"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..text import FUNCTION_WORDS
 
 PLACE, DATE, NUMBER, MONEY, NAME, REASON = "place", "date", "number", "money", "name", "reason"
-# a place that must be a known country (or state, or city of PLACES): "which country…?",
+# a place that must be a known country (COUNTRIES, no state or city): "which country…?",
 # "the prime minister of this country…" — "in Hamdok's address" names no country
 COUNTRY = "country"
 
@@ -27,7 +27,8 @@ _NUMBER_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
                  r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
                  r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|dozen|"
                  r"half|a third|a quarter)")
-_SCALE = r"(?:\s*(?:%|percent|per cent|million|billion|trillion|bn|m\b|k\b))?"
+# (whole words: "0.1 percentage points" is no "0.1 percent")
+_SCALE = r"(?:\s*(?:%|(?:percent|per cent|million|billion|trillion|bn|m|k)\b))?"
 
 _QUESTION = [
     (COUNTRY, re.compile(r"\b(?:this|which|what)\s+(?:\w+\s+)?(?:country|countries|nation)\b",
@@ -75,7 +76,7 @@ _FINDERS = {
         rf"(?:dollars|euros|pounds|cents)\b", re.I),
     NUMBER: re.compile(
         rf"[$€£¥]\s?\d[\d,.]*{_SCALE}|\b\d[\d,.]*{_SCALE}(?:\s+(?:people|percent|dollars|"
-        rf"euros|pounds|years|points|votes|cases|deaths|miles|km|tons|barrels))?|"
+        rf"euros|pounds|years|points|votes|cases|deaths|miles|km|tons|barrels)\b)?|"
         rf"\b{_NUMBER_WORDS}(?:[\s-]+{_NUMBER_WORDS})*{_SCALE}\b", re.I),
     PLACE: re.compile(
         rf"\b(?:in|at|near|from|to|into|outside|across|inside|(?:city|town|village|capital|"
@@ -95,9 +96,14 @@ _NOT_NAMES = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|The|A|An|He|She|It|They|We|I|Bu
                         rf"On|At|This|That|These|Those|Mr|Mrs|Ms|Dr)$")
 
 
-# Countries, US states and the cities the news names most: a place named as a sentence's
-# subject ("Sudan had been ruled…") has no preposition to find it by.
-PLACES = frozenset(x.strip().lower() for x in """
+def _names(block: str) -> frozenset[str]:
+    return frozenset(x.strip().lower() for x in block.replace("\n", " ").split(","))
+
+
+# Countries (and the territories and continents a "which country?" answer may be), US states
+# and the cities the news names most: a place named as a sentence's subject ("Sudan had been
+# ruled…") has no preposition to find it by.
+COUNTRIES = _names("""
 Afghanistan,Albania,Algeria,Andorra,Angola,Argentina,Armenia,Australia,Austria,Azerbaijan,
 Bahamas,Bahrain,Bangladesh,Barbados,Belarus,Belgium,Belize,Benin,Bhutan,Bolivia,Bosnia,
 Botswana,Brazil,Brunei,Bulgaria,Burkina Faso,Burundi,Cambodia,Cameroon,Canada,Chad,Chile,
@@ -117,7 +123,8 @@ Suriname,Sweden,Switzerland,Syria,Taiwan,Tajikistan,Tanzania,Thailand,Togo,Tonga
 Tunisia,Turkey,Turkmenistan,Tuvalu,Uganda,Ukraine,United Arab Emirates,UAE,United Kingdom,
 UK,Britain,Great Britain,England,Scotland,Wales,Northern Ireland,United States,US,USA,
 America,Uruguay,Uzbekistan,Vanuatu,Vatican,Venezuela,Vietnam,Yemen,Zambia,Zimbabwe,Gaza,
-West Bank,Crimea,Hong Kong,Greenland,Puerto Rico,Europe,Africa,Asia,Antarctica,
+West Bank,Crimea,Hong Kong,Greenland,Puerto Rico,Europe,Africa,Asia,Antarctica""")
+PLACES = COUNTRIES | _names("""
 Alabama,Alaska,Arizona,Arkansas,California,Colorado,Connecticut,Delaware,Florida,Hawaii,
 Idaho,Illinois,Indiana,Iowa,Kansas,Kentucky,Louisiana,Maine,Maryland,Massachusetts,Michigan,
 Minnesota,Mississippi,Missouri,Montana,Nebraska,Nevada,New Hampshire,New Jersey,New Mexico,
@@ -128,7 +135,7 @@ Los Angeles,Chicago,Houston,San Francisco,Miami,Boston,Seattle,Atlanta,Dallas,Ky
 Jerusalem,Tel Aviv,Tehran,Baghdad,Kabul,Delhi,New Delhi,Mumbai,Shanghai,Seoul,Pyongyang,
 Brussels,Geneva,Rome,Madrid,Istanbul,Ankara,Cairo,Dubai,Sydney,Toronto,Mexico City,Rio de
 Janeiro,Sao Paulo,Buenos Aires,Lagos,Nairobi,Johannesburg,Hangzhou,Aleppo,Damascus,Kharkiv,
-Odesa,Mariupol""".replace("\n", " ").split(","))
+Odesa,Mariupol""")
 
 
 @dataclass
@@ -186,8 +193,8 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
         if kind == NAME and " " not in text and not quoted and not sentence[:start].strip() \
                 and text.lower() not in PLACES:
             continue  # one capitalised word opening a sentence: any word opens one
-        if kind == COUNTRY and text.lower() not in PLACES:
-            continue  # "from Hamdok", "in the Nouvelle Vague": no country
+        if kind == COUNTRY and text.lower() not in COUNTRIES:
+            continue  # "from Hamdok", "in the Nouvelle Vague", "Seoul": no country
         if place and _PLACE_NOUN.match(sentence, m.end(g)):
             continue  # "the Chinese city of Hangzhou": Chinese describes the place
         if place and _MODIFIER.search(sentence, 0, m.start(g)) \
@@ -195,6 +202,11 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
             continue  # "a Syria ceasefire agreement": the place names what is agreed
         if kind == NUMBER and YEAR.fullmatch(text):
             continue  # "how many" wants a count, and a year is none
+        if kind == NUMBER and "many" in question_words and \
+                not question_words & _TIME_UNITS and (
+                    _A_DURATION.match(sentence, start + len(text)) or
+                    _TIME_UNITS & {w.lower() for w in _WORDS.findall(text)}):
+            continue  # "how many Russians…?": "less than 10 years" counts no one
         if (place or kind == NAME) and m.start(g) < _dateline_end(sentence):
             continue  # "(CNN) Apple customers…": the outlet's credit
         if kind == NAME and not question_words & _PLACE_TEAMS and all(
@@ -217,14 +229,31 @@ _QUOTED_TERM = re.compile(r"(?:(?<=\s)|^)[“\"‘]((?:[^\s“”\"‘’.!?,;:]
 # what a place can name: "which team won?" — Argentina
 _PLACE_TEAMS = {"team", "teams", "side", "squad", "nation", "nations"}
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
-# "(CNN)", "Paris (CNN)", "NEW YORK —", "WASHINGTON, D.C. –": the outlet's or the dateline's
-_DATELINE = re.compile(r"\s*(?:(?:[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s*)?\([A-Z][\w .&-]*\)|"
+_TIME_UNITS = {"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week",
+               "weeks", "month", "months", "year", "years", "decade", "decades"}
+_A_DURATION = re.compile(r"[\s-]*(?:" + "|".join(sorted(_TIME_UNITS, key=len, reverse=True)) +
+                         r")\b", re.I)
+# "(CNN)", "Paris (CNN)", "Bogota, Colombia (CNN)", "Seoul, South Korea CNN —", "NEW YORK —",
+# "WASHINGTON, D.C. –": the outlet's or the dateline's
+_DATELINE = re.compile(r"\s*(?:(?:[A-Z][\w.]*(?:,?\s+[A-Z][\w.]*)*\s*)?(?:\([A-Z][\w .&-]*\)|"
+                       r"CNN(?: Business)?\s*[—–-]+)|"
                        r"[A-Z][A-Z.'’-]+(?:,?\s+[A-Z][A-Z.'’-]+)*\s+[—–-]+)\s*")
+# "Seoul, South Korea North Korean leader…": a dateline whose credit the page lost
+_BARE_DATELINE = re.compile(r"[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,2},\s+")
 
 
 def _dateline_end(sentence: str) -> int:
     m = _DATELINE.match(sentence)
-    return m.end() if m else 0
+    if m:
+        return m.end()
+    m = _BARE_DATELINE.match(sentence)
+    if m:
+        words = sentence[m.end():].split()
+        for n in (3, 2, 1):  # the longest known place after the comma, a name after it
+            if len(words) > n and " ".join(words[:n]).lower() in PLACES and \
+                    words[n][:1].isupper() and not words[n - 1].endswith(","):
+                return m.end() + len(" ".join(words[:n])) + 1
+    return 0
 
 
 def asks_term(question: str) -> bool:

@@ -17,6 +17,7 @@ _AFTER_OK = re.compile(r"^\s*[,—–―-]|^\s*\b(?:" + "|".join(
     ["said", "says", "say", "added", "adds", "asked", "asks", "told", "tells", "wrote",
      "writes", "continued", "explained", "noted", "insisted", "declared", "stated",
      "according"]) + r")\b", re.I)
+_REPLIED_TO = re.compile(r"[\s,]*to\s+which\b", re.I)
 _DISCOURSE = re.compile(r"^\s*(?:Yet|But|And|Still|So|Now|Then|Again|Instead|Meanwhile|Indeed|"
                         r"However|Also|Or|Plus)\b,?\s*$")
 
@@ -146,6 +147,8 @@ def after_frame(art: ParsedArticle, qs: int, qe: int, next_qs: int):
     if sents[si][1] <= qe and si + 1 < len(sents):
         return None  # the sentence ended inside the quotation: “… .” He said …
     after = text[qe:min(send, next_qs)]
+    if _REPLIED_TO.match(after):
+        return None  # "“Where’s Nancy?,” to which Paul Pelosi replied, “…”": asked of him
     m = _DASH_SPEAKER.match(after)
     if m and "\n" not in text[qe:qe + m.end(1)]:
         s, e = qe + m.start(1), qe + m.end(1)

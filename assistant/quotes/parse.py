@@ -82,7 +82,12 @@ def speaker_tokens(head):
     left = head.left_edge.i
     right = head.i
     for c in head.rights:
-        if c.dep_ in ("relcl", "acl", "appos", "punct", "advcl", "cc", "conj") or c.text == ",":
+        # "a groggy Paul Pelosi", parsed as the name in apposition to "groggy": no comma
+        # between them, so the name is part of the phrase
+        named = c.dep_ == "appos" and c.left_edge.i == head.i + 1 and c.tag_ == "NNP" and \
+            head.tag_ == "NN"
+        if not named and c.dep_ in ("relcl", "acl", "appos", "punct", "advcl", "cc", "conj") \
+                or c.text == ",":
             break
         right = max(right, c.right_edge.i)
     for c in head.lefts:  # "Washington’s Syria envoy": keep; a leading clause: drop

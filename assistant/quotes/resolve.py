@@ -154,7 +154,7 @@ def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:
             m = _DESCRIPTION.match(speaker.strip())
             if m:
                 q.speaker_resolved = _title_name(text, m.group(1), pos, people) or \
-                    q.speaker_resolved
+                    _body_name(speaker, history, pos) or q.speaker_resolved
         name = q.speaker_resolved or q.speaker
         if len(inside) > 1 or (not inside and _PLURAL.search(name.split()[-1] if name else "")):
             kind = "group"
@@ -322,6 +322,30 @@ def _named_in(name: str, words: str) -> bool:
                for k, w in enumerate(parts) if w[:1].isupper() and len(w) > 2
                and (w.lower() not in _TITLES or k == len(parts) - 1)
                and w.lower() not in ("the",))
+
+
+_BODY = re.compile(r"^the\s+(agency|department|ministry|commission|committee|bureau|"
+                   r"administration|council|court|board|office|service)$", re.I)
+_ACRONYM = re.compile(r"^(?:[Tt]he\s+)?[A-Z]{2,6}$")
+_BODY_REACH = 2000  # characters: a body named further back is no longer "the agency"
+
+
+def _body_name(speaker: str, history, pos: int) -> str:
+    """"the agency" -> the body quoted last before it whose name holds that word ("the
+    Federal Emergency Management Agency"), or, for an agency, an acronym ("the CDC"); else
+    ""."""
+    m = _BODY.match(speaker.strip())
+    if not m:
+        return ""
+    word = m.group(1).lower()
+    for p, name, _ in reversed(history):
+        if p >= pos:
+            continue
+        if pos - p > _BODY_REACH:
+            break
+        if word in name.lower().split() or (word == "agency" and _ACRONYM.match(name)):
+            return name
+    return ""
 
 
 def _title_name(text: str, head: str, pos: int, people) -> str:

@@ -175,6 +175,7 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
                     if _possessive(m.group(1).rstrip(".")).lower() in PLACES]
     if kind == NAME and term:  # "which word…?": “goblin mode”
         matches += list(_QUOTED_TERM.finditer(sentence))
+    dateline = _dateline_end(sentence) if place or kind == NAME else 0
     for m in sorted(matches, key=lambda m: m.start()):
         # a pattern's group, where it has one, is the answer within the match
         g = next((i for i in range(1, m.re.groups + 1) if m.group(i) is not None), 0)
@@ -207,7 +208,7 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
                     _A_DURATION.match(sentence, start + len(text)) or
                     _TIME_UNITS & {w.lower() for w in _WORDS.findall(text)}):
             continue  # "how many Russians…?": "less than 10 years" counts no one
-        if (place or kind == NAME) and m.start(g) < _dateline_end(sentence):
+        if (place or kind == NAME) and m.start(g) < dateline:
             continue  # "(CNN) Apple customers…": the outlet's credit
         if kind == NAME and not question_words & _PLACE_TEAMS and all(
                 part.lower() in PLACES for part in re.split(r"\s+(?:and|&)\s+", text)):

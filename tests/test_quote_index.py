@@ -73,8 +73,11 @@ def test_what_did_a_speaker_say_keeps_to_that_speaker(seeded):
     ans = seeded.ask("What did Putin say?")
     assert "Vladimir Putin" not in speakers(ans.answer)
     assert ans.answer.startswith("No statement by Putin was found in the articles.")
-    assert {q.speaker for q in seeded.quotes(speaker="putin")} >= {"Vladimir Putin"}
-    assert all("Putin" in q.speaker for q in seeded.quotes(speaker="putin"))
+    # "He said Putin and Obama discussed Syria": what is listed is what "he" said, not a
+    # "Putin discussed" nested in it
+    assert seeded.quotes(speaker="putin") == []
+    assert seeded.quotes(speaker="obama")
+    assert all("Obama" in q.speaker for q in seeded.quotes(speaker="obama"))
     assert seeded.quotes(speaker="Nobody Atall") == []
 
 
@@ -306,7 +309,9 @@ def test_who_said_lists_statements_by_speakers_only(tmp_path):
             "Reserve.")
     a = _indexed(tmp_path, {"id": "inf", "title": "Inflation rises", "text": text})
     raw = {q.speaker for q in a.quotes(limit=50)}
-    assert {"The word", "People", "Your best bet", "Fed chair"} <= raw  # extracted, …
+    assert {"The word", "Fed chair"} <= raw  # extracted, …
+    # nested in what the officials and the agency said, so not extracted apart
+    assert not {"People", "Your best bet"} & raw
     ans = a.ask("Who said what about inflation?")
     shown = speakers(ans.answer)
     assert "Jerome Powell" in shown and "The Labor Department" in shown
@@ -355,8 +360,9 @@ def test_a_reported_question_or_what_someone_knows_is_not_listed(tmp_path):
             "Many users didn't realize Elon Musk had changed the rules.\n\n"
             "Senator Raj Patel said Elon Musk had broken his promises to advertisers.")
     a = _indexed(tmp_path, {"id": "musk", "title": "Musk's Twitter", "text": text})
-    assert {"Others", "Fans", "A lawyer", "Many users"} <= {
-        q.speaker for q in a.quotes(limit=50)}  # extracted, …
+    raw = {q.speaker for q in a.quotes(limit=50)}
+    assert {"Others", "A lawyer", "Many users"} <= raw  # extracted, …
+    assert "Fans" not in raw  # (nested in what the blog said)
     ans = a.ask("Who said what about Elon Musk?")
     # … not listed: the blog said it, the fans only "know", the users "didn't realize";
     # the others and the lawyer asked

@@ -737,3 +737,15 @@ def test_the_agency_is_the_body_quoted_just_before(he_said):
     text = ("Tesla said it would cut prices.\n\n"
             "The agency said that it was reviewing the crash reports.")
     assert he_said(text, "that it was reviewing") == "The agency"
+
+
+def test_an_attribution_nested_in_another_is_not_listed_apart(extract):
+    """"The mayor said the governor had accused him of ignoring …": the reader is told what
+    the mayor said; the governor's accusation inside it is the mayor's account, and alone
+    ("the governor — ignoring the flood warnings") it would read as the governor's words."""
+    text = ("The mayor said the governor had accused him of ignoring the flood warnings.\n\n"
+            "“We were never told,” the mayor said.")
+    found = [(q.speaker, q.content) for q in extract(text)]
+    assert found == [("The mayor", "the governor had accused him of ignoring the flood "
+                                   "warnings"),
+                     ("the mayor", "“We were never told,”")], found

@@ -73,9 +73,13 @@ _POSSESSIVES = {"his", "her", "their", "its"}
 
 
 def _dedupe(quotes: list[Quote], direct_spans) -> list[Quote]:
-    """Drop indirect contents that repeat a direct quote, exact duplicates, and a noun cue
+    """Drop indirect contents that repeat a direct quote, exact duplicates, a noun cue
     owned by a pronoun inside another attribution's words ("Durant expressed his belief
-    that …": the belief is Durant's, already listed)."""
+    that …": the belief is Durant's, already listed), and an attribution nested in another's
+    content ("Trump said Cameron cast him as “divisive” for proposing a ban": the reader is
+    told what Trump said; the nested "proposing a ban" is mostly a bare object, and PolNeAR's
+    annotators, like readers, count the outer claim only: on train, 885 of the 1,069 nested
+    ones matched no gold attribution)."""
     out: list[Quote] = []
     seen = set()
     for q in sorted(quotes, key=lambda q: (q.start, q.end)):
@@ -96,4 +100,6 @@ def _dedupe(quotes: list[Quote], direct_spans) -> list[Quote]:
                 continue
         seen.add(key)
         out.append(q)
-    return out
+    return [q for q in out if not any(
+        o is not q and o.start <= q.start and q.end <= o.end and o.end - o.start > q.end - q.start
+        for o in out)]

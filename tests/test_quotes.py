@@ -749,3 +749,17 @@ def test_an_attribution_nested_in_another_is_not_listed_apart(extract):
     assert found == [("The mayor", "the governor had accused him of ignoring the flood "
                                    "warnings"),
                      ("the mayor", "“We were never told,”")], found
+
+
+def test_calling_someone_quoted_words_is_an_attribution(extract):
+    """"Graham called both Trump and Clinton “crazy”": the parser hangs the person and the
+    words as two predicates, with no object; a name given ("also called the “Eight-Burst”",
+    "a website called “…”") is still no attribution."""
+    text = ("Graham called both Trump and Hillary Clinton “crazy” and said the party is bound "
+            "to lose.")
+    found = {(q.speaker, q.cue, q.content, q.direct) for q in extract(text)}
+    assert ("Graham", "called", "both Trump and Hillary Clinton “crazy”", True) in found, found
+    assert extract("The Southern Ring Nebula, also called the “Eight-Burst”, is a planetary "
+                   "nebula.") == []
+    assert extract("He set up a website called “Cape Breton If Trump Wins” that pitches the "
+                   "island.") == []

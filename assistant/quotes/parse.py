@@ -59,9 +59,24 @@ def is_cue(t) -> bool:
     name given ("The Southern Ring Nebula, also called the “Eight-Burst”")."""
     if t.lower_ == "called" and (t.dep_ == "acl" or (
             any(c.dep_ == "oprd" for c in t.children) and
-            not any(c.dep_ == "dobj" for c in t.children))):
+            not any(c.dep_ == "dobj" for c in t.children) and not _calls_quoted(t))):
         return False  # ("called it “a disgrace”" is speech: it has its object)
     return t.lower_ in FORM_TO_LEMMA and (is_verb(t) or t.lower_ == "according")
+
+
+_MARK_TOKENS = {"“", "”", '"', "''", "``"}
+
+
+def _calls_quoted(t) -> bool:
+    """"Graham called both Trump and Clinton “crazy”": someone (an active subject, its own
+    or its coordinated verb's) calls a thing by quoted words; the parser hangs the thing and
+    the words as two predicates, no object."""
+    if t.i > 0 and t.doc[t.i - 1].lower_ in ("also", "often", "sometimes", ","):
+        return False  # "The Nebula, also called the “Eight-Burst”, …": a name given
+    subj = any(c.dep_ == "nsubj" for c in t.children) or (
+        t.dep_ == "conj" and any(c.dep_ == "nsubj" for c in t.head.children))
+    return subj and any(k.text in _MARK_TOKENS for c in t.children if c.dep_ == "oprd"
+                        for k in c.subtree)
 
 
 def trimmed(tokens) -> tuple[int, int] | None:

@@ -414,3 +414,47 @@ def test_question_words_are_shared_as_stems():
 
     assert content_stems("Where did they meet?") <= content_stems("The meeting ended.")
     assert "lune" in content_stems("Lune's repairs") & content_stems("the harbour of Lune")
+
+
+STRIKE = ("Labor movements and strikes at big corporations like Starbucks and Amazon have "
+          "grabbed national attention this year. The union has not gone on strike against "
+          "Parcelco since a two-week protest in 1997.\n\nA strike at Parcelco would affect "
+          "nearly every household in the US. Trucks of Parcelco move six percent of the "
+          "nation's goods. The union says Parcelco can afford higher pay. Talks with Parcelco "
+          "resume in the spring.")
+
+
+def test_an_answer_many_sentences_hold_beats_one_held_once(monkeypatch):
+    """The company named in five sentences answers "which company?", not the two named once
+    in the sentence closest to the question; without the votes that sentence leads."""
+    from assistant.answer import extractive
+
+    question = "One of the biggest strikes in US history is brewing at which major company?"
+    ans = answered(question, [hit("strike", STRIKE)], 0.2)
+    assert ans.answer.startswith("A strike at **Parcelco**"), ans.answer
+    monkeypatch.setattr(extractive, "VOTE_STEP", 0.0)
+    ans = answered(question, [hit("strike", STRIKE)], 0.2)
+    assert ans.answer.startswith("Labor movements"), ans.answer
+
+
+def test_a_shorter_or_longer_form_of_an_answer_is_the_same_answer():
+    from assistant.answer import extractive, kinds
+
+    fits = [kinds.fitting(kinds.NAME, s, {"who", "survived", "vote"}) for s in (
+        "London (CNN) British Prime Minister Boris Johnson has survived a vote.",
+        "She survived that vote with a larger margin than Johnson did.",
+        "The Conservative lawmakers met on Monday.")]
+    votes = extractive._support(fits, [0.7, 0.65, 0.6])
+    named = {s.text: v for spans, vs in zip(fits, votes) for s, v in zip(spans, vs)}
+    assert named["British Prime Minister Boris Johnson"] == 1 and named["Johnson"] == 1
+    assert named["Conservative"] == 0
+    # a candidate far below the best does not vote
+    assert extractive._support(fits, [0.9, 0.3, 0.3])[0] == [0]
+
+
+def test_a_number_in_a_name_is_no_count():
+    from assistant.answer import kinds
+
+    spans = kinds.fitting(kinds.NUMBER, "Covid-19 vaccinations for children younger than 5 "
+                          "began on Tuesday, and F-35 jets flew over.", {"how", "many"})
+    assert [s.text for s in spans] == ["5"]

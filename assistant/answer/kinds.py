@@ -88,6 +88,7 @@ _FINDERS = {
 _PLACE_NOUN = re.compile(r"\s+(?:city|town|village|capital|province|state|region|county|"
                          r"island|port|border|coast|side|government|officials?)\b")
 _WORDS = re.compile(r"[\w'-]+")
+_NAMED_BY_NUMBER = re.compile(r"[A-Za-z]-$")
 # A known place right after "a"/"an" and before a lower-case word modifies that word
 # ("a Syria ceasefire", "an Iran deal"): where something is, it is not.
 _MODIFIER = re.compile(r"\b(?:a|an)\s+$", re.I)
@@ -201,6 +202,8 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
         if place and _MODIFIER.search(sentence, 0, m.start(g)) \
                 and _AFTER_MODIFIER.match(sentence, m.end(g)):
             continue  # "a Syria ceasefire agreement": the place names what is agreed
+        if kind in (NUMBER, MONEY) and _NAMED_BY_NUMBER.search(sentence, 0, start):
+            continue  # "Covid-19", "F-35": the number is part of a name
         if kind == NUMBER and YEAR.fullmatch(text):
             continue  # "how many" wants a count, and a year is none
         if kind == NUMBER and "many" in question_words and \
@@ -275,6 +278,13 @@ def question_words(question: str) -> set[str]:
     "U.S."), possessives also bare ("oxford" for "Oxford’s")."""
     words = {w.lower() for w in _WORDS.findall(question.replace(".", "").replace("’", "'"))}
     return words | {_possessive(w) for w in words}
+
+
+def normal(text: str) -> frozenset[str]:
+    """A span's words as two mentions of one answer share them: "the UPS", "UPS’s" → {"ups"};
+    "Prime Minister Boris Johnson" holds "Johnson"."""
+    return frozenset(_possessive(w) for w in _WORDS.findall(text.replace("’", "'").lower())
+                     if w != "the")
 
 
 def _possessive(name: str) -> str:

@@ -13,7 +13,9 @@ Conventions (inclusive windows of calendar days):
 - past/last N days|weeks|months|years: N units up to as_of;
 - in 2021 / in May 2021 / in May (the most recent May up to as_of);
 - on Monday, last Friday...: the most recent such day up to as_of;
-- recently / latest / this weekend: the 14 days / 3 days up to as_of.
+- recently / latest / this weekend: the 14 days / 3 days up to as_of;
+- a time that begins after as_of ("in 2023", asked in 2022) is when something is expected,
+  not when it was reported: no window.
 """
 
 from __future__ import annotations
@@ -169,8 +171,9 @@ def find_time(question: str, as_of: date | None = None) -> TimeWindow | None:
             if kind in ("month", "month_year") and not m.group(1)[0].isupper():
                 continue  # "this may be": a month is written with a capital
             w = _window(kind, m.groups(), ref)
-            if w is None:
-                continue
+            if w is None or w[0] > ref:
+                continue  # "expected to climb in 2023", asked in 2022: when it happens, not
+                # when it was reported (nothing is published after as_of)
             tw = TimeWindow(w[0], w[1], m.group(0), m.span())
             if best is None or (m.start(), rank) < (best[1].span[0], best[0]):
                 best = (rank, tw)

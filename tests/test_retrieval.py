@@ -190,6 +190,10 @@ def test_time_expressions_resolve_against_as_of(question, window):
 def test_no_time_expression_and_date_parsing():
     assert find_time("this may be the answer", date(2022, 1, 7)) is None
     assert find_time("who won the cup final?", date(2022, 1, 7)) is None
+    # a time after the question's date is when something is expected, not a window of
+    # reports: "expected to climb in 2023", asked on 2022-12-29
+    assert find_time("How high will prices climb in 2023?", date(2022, 12, 29)) is None
+    assert find_time("How high did prices climb in 2022?", date(2022, 12, 29)) is not None
     assert parse_date("2022") == date(2022, 1, 1)
     assert parse_date("2022", end=True) == date(2022, 12, 31)
     assert parse_date("2022-02", end=True) == date(2022, 2, 28)

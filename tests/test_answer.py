@@ -458,3 +458,25 @@ def test_a_number_in_a_name_is_no_count():
     spans = kinds.fitting(kinds.NUMBER, "Covid-19 vaccinations for children younger than 5 "
                           "began on Tuesday, and F-35 jets flew over.", {"how", "many"})
     assert [s.text for s in spans] == ["5"]
+
+
+def test_a_sentence_holding_the_wanted_kind_is_pre_ranked_in():
+    """40 sentences share the question's words; the one holding a date shares fewer. Only
+    the date it holds brings it among the MAX_CANDIDATES sentences that are scored."""
+    from assistant.answer import extractive, kinds
+    from assistant.types import Hit
+
+    filler = " ".join(f"The harbour council debated the plan in session {i}." for i in range(40))
+    text = filler + " The plan was approved on March 3."
+    hits = [Hit("a1", "Harbour", "", "2024-01-01", text, 0, len(text), 0.6)]
+    question = "When did the harbour council approve the new harbour plan?"
+    qstems = extractive.content_stems(question)
+    asked = kinds.question_words(question)
+
+    def dated(sentence: str) -> bool:
+        return bool(kinds.fitting(kinds.DATE, sentence, asked))
+
+    def kept(fits) -> bool:
+        return any("March 3" in c[3] for c in extractive._candidates(hits, qstems, fits=fits))
+
+    assert kept(dated) and not kept(None)

@@ -50,10 +50,12 @@ RANK_PRIOR = 0.1
 # patterns (dates, numbers, "in <Place>") rarely miss one that is there.
 ABSENCE_SAYS = (kinds.DATE, kinds.NUMBER, kinds.MONEY, kinds.PLACE, kinds.COUNTRY)
 # Sentences scored per question, pre-ranked without vectors (passage score, shared words,
-# attribution cues) from up to 3x as many: on RealTimeQA dev, 24 pre-ranked beat the first 48
+# attribution cues, and FIT_BONUS for holding the wanted kind of answer, as the final score
+# adds it: even half contains gold 0.57 → 0.58, docs/benchmarks.md) from up to 3x as many: on RealTimeQA dev, 24 pre-ranked beat the first 48
 # (contains gold 0.47 vs 0.44, docs/benchmarks.md). Their vectors are read from the store; an
 # index built before sentences were stored embeds them (~13 ms each on 2 cores).
 MAX_CANDIDATES = 24
+PRE_FIT_BONUS = 0.2
 # The weight of the question's content words a sentence shares (their share). Chosen on
 # the even half of RealTimeQA dev (contains gold / first: 0.15 0.48/0.39, 0.22 0.50/0.40,
 # 0.3 0.51/0.40, 0.4 0.49/0.40); weighing each word by its rarity over the index did no
@@ -116,11 +118,13 @@ def content_stems(text: str) -> set[str]:
 
 
 def _candidates(hits: list[Hit], qstems: set[str] = frozenset(), wants_quotes: bool = False,
-                stored: dict[str, list] | None = None) -> list[tuple]:
+                stored: dict[str, list] | None = None,
+                fits: Callable[[str], bool] | None = None) -> list[tuple]:
     """(hit, start, end, sentence, stored vector or None) for the distinct sentences of the
     hits most worth scoring, in hit order. qstems: the question's `content_stems`; stored:
     {article id: [(start, end, vector)]}, the sentences embedded at ingest
-    (Store.sentences); a hit without them is split here."""
+    (Store.sentences); a hit without them is split here; fits(sentence): whether it holds
+    the kind of answer the question wants."""
     seen: set[tuple[str, int]] = set()
     out = []
     for hit in hits:
@@ -143,6 +147,7 @@ def _candidates(hits: list[Hit], qstems: set[str] = frozenset(), wants_quotes: b
             out.append((hit, s, e, sentence, v))
     if len(out) > MAX_CANDIDATES:
         cheap = [_cheap_score(c, qstems, content_stems(c[3]), wants_quotes)
+                 + (FIT_BONUS if fits and fits(c[3]) else 0.0)
                  for c in out[:3 * MAX_CANDIDATES]]
         keep = sorted(range(len(cheap)), key=lambda i: -cheap[i])[:MAX_CANDIDATES]
         out = [out[i] for i in sorted(keep)]
@@ -263,15 +268,16 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     qwords = content_words(question)
     wants_quotes = bool(_ATTRIBUTION_Q.search(question))
     qstems = content_stems(question)
-    cands = _candidates(relevant, qstems, wants_quotes, stored(relevant) if stored else None)
+    kind = None if wants_quotes else kinds.wanted(question)
+    asked = kinds.question_words(question)
+    term = kinds.asks_term(question)
+    cands = _candidates(relevant, qstems, wants_quotes, stored(relevant) if stored else None,
+                        (lambda s: bool(kinds.fitting(kind, s, asked, term))) if kind else None)
     if not cands:
         return Answer(question=question, answer=NOT_COVERED)
     sims = sentence_vectors(cands, embedder) @ qvec
     if float(np.max(sims)) < MIN_SENTENCE:  # close by a passage's drift, not by subject
         return Answer(question=question, answer=NOT_COVERED)
-    kind = None if wants_quotes else kinds.wanted(question)
-    asked = kinds.question_words(question)
-    term = kinds.asks_term(question)
     fits = kinds.narrowed([kinds.fitting(kind, c[3], asked, term) if kind else []
                            for c in cands])
     rank = {h.article_id: r for r, h in enumerate(relevant)}

@@ -10,6 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .answer import extractive
+from .answer.kinds import PLACES
 from .answer.llm import LLMAnswerer
 from .chat import Conversations, Turn, rewrite_followup
 from .config import Settings, get_settings
@@ -23,7 +24,7 @@ from .ingest.poll import poll_feed
 from .ingest.sources import FEED_ACCEPT, parse_listing
 from .quotes import RULES
 from .quotes import answers as quote_answers
-from .quotes.speakers import group_key, last_name, matches
+from .quotes.speakers import group_key, last_name, matches, speaks_for, speaks_for_body
 from .retrieve import Retriever
 from .store import ArticleInfo, Prepared, Store, published_ts, recorded_model
 from .text import sentence_spans, visible_text, without_surrogates
@@ -40,6 +41,9 @@ def check_question(text: str, limit: int, what: str = "question") -> str:
         raise QuestionError(f"Your {what} is too long ({len(text):,} characters; the limit is "
                             f"{limit:,}). {advice}")
     return without_surrogates(text)
+
+# Quotes read, nearest the topic first, for those who speak for a body asked about
+SPOKESPEOPLE_READ = 200
 
 
 class Assistant:
@@ -265,7 +269,18 @@ class Assistant:
             since_ts=published_ts(lo.isoformat()) if lo else None,
             until_ts=published_ts(hi.isoformat()) if hi else None)
         # a pronoun nobody could resolve has no speaker to show
-        return [q for q in found if q.speaker and (not speaker or matches(speaker, q.speaker))]
+        found = [q for q in found if q.speaker and (not speaker or matches(speaker, q.speaker))]
+        if speaker and vec is not None and speaks_for_body(speaker, PLACES):
+            # "How did Ukraine react?": its president, its ministers and its officials
+            # speak for it (read among the topic's nearest)
+            seen = {(q.article_id, q.n) for q in found}
+            found += [q for q in self.store.find_quotes(
+                vec, n=max(n, SPOKESPEOPLE_READ), article_ids=articles or None,
+                since_ts=published_ts(lo.isoformat()) if lo else None,
+                until_ts=published_ts(hi.isoformat()) if hi else None)
+                if q.speaker and (q.article_id, q.n) not in seen and
+                (speaks_for(speaker, q.speaker) or speaks_for(speaker, q.mention))]
+        return found
 
     def _quote_answer(self, question: str, asked: quote_answers.QuoteQuestion,
                       hits: list[Hit], since: str | None = None,

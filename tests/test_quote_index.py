@@ -766,3 +766,28 @@ def test_a_question_asked_a_list_label_and_a_quotes_first_words_are_no_speakers(
     answer = a.ask("Who said what about the attack?").answer
     assert "Nike" in speakers(answer) and "At Nike" not in speakers(answer), answer
     assert "the attack you wanted" not in answer, answer
+
+
+def test_those_who_speak_for_a_country_or_body_answer_how_it_reacted(tmp_path):
+    """"How did Ukraine react?": no speaker is named Ukraine; its president and its
+    ministry speak for it, a spokesman for another country and a region do not."""
+    from assistant.quotes.speakers import speaks_for, speaks_for_body
+
+    rows = [{"id": "strikes", "title": "Missile strikes hit the power grid",
+             "text": "Missiles hit power stations across the country overnight, cutting "
+                     "electricity to two million homes.\n\nUkrainian President Olena Marchuk "
+                     "said the strikes on the power grid were “an attempt to freeze us into "
+                     "surrender” and vowed to rebuild.\n\nUkraine’s energy ministry said "
+                     "repairs to the grid after the strikes would take weeks.\n\nA Polish "
+                     "government spokesman said the strikes on the grid were deplorable."}]
+    a = _indexed(tmp_path, *rows)
+    ans = a.ask("How did Ukraine react to the strikes on the power grid?")
+    assert "freeze us into surrender" in ans.answer and "take weeks" in ans.answer, ans.answer
+    assert "deplorable" not in ans.answer and "No statement" not in ans.answer, ans.answer
+    assert speaks_for("the White House", "White House press secretary Jen Psaki")
+    assert speaks_for("Democrats", "Democratic Sen. Chris Murphy")
+    assert not speaks_for("Ukraine", "regions of Ukraine")
+    assert not speaks_for("China", "Chinatown residents")
+    assert not speaks_for("the CDC", "former CDC Director Dr. Tom Frieden")
+    assert speaks_for_body("Democrats") and speaks_for_body("the Kremlin")
+    assert speaks_for_body("Ukraine", frozenset({"ukraine"})) and not speaks_for_body("Obama")

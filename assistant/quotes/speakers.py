@@ -47,6 +47,37 @@ def matches(asked: str, speaker: str) -> bool:
         and not _SOMEONE_ELSE.search(speaker) and not _part_of(want, speaker)
 
 
+_FORMER = re.compile(r"\b(?:former|ex-|onetime|retired)\b", re.I)
+# Bodies others speak for, besides places and "the …" (the White House, the Kremlin)
+_PARTIES = {"democrats", "republicans", "conservatives", "liberals", "tories", "labour",
+            "progressives"}
+
+
+def speaks_for_body(asked: str, places: frozenset[str] = frozenset()) -> bool:
+    """Whether an asked speaker is a country, body or party that others speak for ("Ukraine",
+    "the White House", "Democrats"), not a person ("Obama": "Obama administration officials"
+    are others)."""
+    words = _words(asked)
+    return bool(words) and (words[0] == "the" or " ".join(words) in places
+                            or " ".join(words) in _PARTIES)
+
+
+def speaks_for(asked: str, speaker: str) -> bool:
+    """Whether a speaker, as named or described ("Ukrainian President Volodymyr Zelensky",
+    "White House press secretary Jen Psaki", "House Democrats"), speaks for the country,
+    body or party asked about ("Ukraine", "the White House", "Democrats"): its name, or an
+    adjective made of it ("Ukrainian", "Democratic"), qualifies the speaker. Someone close
+    to it, or a part of it ("an adviser to", "regions of Ukraine"), does not."""
+    want = [w for w in _words(asked) if w and w not in _LEADING]
+    if not want or _SOMEONE_ELSE.search(speaker) or _part_of(want, speaker) or \
+            _FORMER.search(speaker):
+        return False  # (a former director no longer speaks for the CDC)
+    last = want[-1]
+    stem = last[:-1] if len(last) > 4 and last[-1] in "aeys" else last
+    phrase = r"\s+".join([*map(re.escape, want[:-1]), re.escape(stem) + r"[\w’']{0,4}"])
+    return bool(re.search(rf"(?<![\w-]){phrase}(?![\w-])", speaker.lower()))
+
+
 _SHARE = re.compile(r"most|many|some|all|half|majority|third|thirds|quarter|quarters|percent|"
                     r"dozens|hundreds|thousands|millions|[a-z]+-(?:thirds|quarters|fifths)")
 

@@ -763,3 +763,13 @@ def test_calling_someone_quoted_words_is_an_attribution(extract):
                    "nebula.") == []
     assert extract("He set up a website called “Cape Breton If Trump Wins” that pitches the "
                    "island.") == []
+
+
+def test_a_thing_dubbed_a_name_is_no_attribution(extract):
+    """"a day of solidarity dubbed “Freedom Rally for Iran”": the participle gives a name;
+    "Critics dubbed the plan “a giveaway”" is still someone's words."""
+    assert extract("The songs became an anthem for the rallies held on a day of solidarity "
+                   "dubbed “Freedom Rally for Iran.”") == []
+    found = {(q.speaker, q.cue) for q in extract("Critics dubbed the plan “a giveaway to the "
+                                                 "rich” on Monday.")}
+    assert ("Critics", "dubbed") in found, found

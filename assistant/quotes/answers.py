@@ -52,7 +52,7 @@ _DOCUMENT = re.compile(r"\b(?:survey|surveys|forecasts?|documents?|study|studies
                        r"polls?|analysis|figures|records|preprint|filings?|findings|estimates?|"
                        r"plans?|release|recommendations?|guidance|memo|logs|texts|messages?|"
                        r"emails|tweets|posts|deal|agreement|bill|law|legislation|treaty|"
-                       r"accord)$", re.I)
+                       r"accord|research|letters?)$", re.I)
 # a statement, footage or a count left without its source ("The statement outlines",
 # "Aerial footage showed", "Deaths blamed on"); "a statement from the White House" is the
 # White House's
@@ -68,7 +68,7 @@ _ASKING = re.compile(r"\b(?:question|questioned|questions|questioning|ask|asked|
 # a speaker that opens with a preposition or a subordinator is a misread phrase ("Like
 # Trump, he told…", "Once Abbott gets the FDA's OK, it says…")
 _NOT_A_NAME_START = re.compile(r"^(?:like|unlike|as|with|after|before|for|despite|once|when|"
-                               r"if|while|although|because|since|until|unless)\s", re.I)
+                               r"if|while|although|because|since|until|unless|whose)\s", re.I)
 
 # subjects of a cue that are no speaker: "the word describes", "your best bet: call"; a
 # "who" whose antecedent the parse did not give; a list's labels ("Winner: “West Side

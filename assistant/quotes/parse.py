@@ -57,6 +57,9 @@ def is_verb(t) -> bool:
 def is_cue(t) -> bool:
     """A cue verb ("said", "warned", ...) or the "according" of "according to"; not a
     name given ("The Southern Ring Nebula, also called the “Eight-Burst”")."""
+    if t.lower_ in ("dubbed", "nicknamed", "named", "labelled", "labeled", "termed") and \
+            t.dep_ == "acl":
+        return False  # "a day of solidarity dubbed “Freedom Rally for Iran”": a name given
     if t.lower_ == "called" and (t.dep_ == "acl" or (
             any(c.dep_ == "oprd" for c in t.children) and
             not any(c.dep_ == "dobj" for c in t.children) and not _calls_quoted(t))):

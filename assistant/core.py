@@ -42,6 +42,7 @@ def check_question(text: str, limit: int, what: str = "question") -> str:
                             f"{limit:,}). {advice}")
     return without_surrogates(text)
 
+
 # Quotes read, nearest the topic first, for those who speak for a body asked about
 SPOKESPEOPLE_READ = 200
 

@@ -52,8 +52,9 @@ ABSENCE_SAYS = (kinds.DATE, kinds.NUMBER, kinds.MONEY, kinds.PLACE, kinds.COUNTR
 # Sentences scored per question, pre-ranked without vectors (passage score, shared words,
 # attribution cues, and FIT_BONUS for holding the wanted kind of answer, as the final score
 # adds it: even half contains gold 0.57 → 0.58) from up to 3x as many: on RealTimeQA dev,
-# 24 pre-ranked beat the first 48 (contains gold 0.47 vs 0.44, docs/benchmarks.md). Their vectors are read from the store; an
-# index built before sentences were stored embeds them (~13 ms each on 2 cores).
+# 24 pre-ranked beat the first 48 (contains gold 0.47 vs 0.44, docs/benchmarks.md). Their
+# vectors are read from the store; an index built before sentences were stored embeds them
+# (~13 ms each on 2 cores).
 MAX_CANDIDATES = 24
 # The weight of the question's content words a sentence shares (their share). Chosen on
 # the even half of RealTimeQA dev (contains gold / first: 0.15 0.48/0.39, 0.22 0.50/0.40,

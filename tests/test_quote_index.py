@@ -405,6 +405,10 @@ def test_an_acronym_and_a_middle_initial_name_one_speaker():
              "f": "Emmanuel Macron and Brigitte Macron arrived. Macron said little."}
     names = canonical_names([said("e", "Obama"), said("f", "Macron")], texts)
     assert names == {0: "Barack Obama", 1: "Macron"}
+    # a body by its acronym, described with a word less; another acronym stays apart
+    names = canonical_names([said("g", "State news agency IRNA"), said("h", "State news IRNA"),
+                             said("i", "State news ISNA")])
+    assert names[0] == names[1] == "State news agency IRNA" and names[2] == "State news ISNA"
 
 
 def test_what_a_named_speaker_said_about_a_topic_keeps_to_the_topic(tmp_path):

@@ -499,13 +499,18 @@ _NOT_FIRST_NAMES = TITLE_WORDS | {"princess", "premier", "said", "told", "and", 
 def _shorter_form(short: str, full: str) -> bool:
     """"Obama" of "Barack Obama"; "the committee" of "the Jan. 6 committee", "the hurricane
     center" of "the National Hurricane Center", "the palace" of "Buckingham Palace" (a
-    description: the same last word)."""
+    description: the same last word); "State news IRNA" of "State news agency IRNA"."""
     if short.lower().startswith("the "):
         a, b = group_key(short).split(), group_key(full).split()
         # "the palace" of "Buckingham Palace" too: a name of capitalised words
         proper = all(w[:1].isupper() for w in full.split())
         return bool(a) and len(b) > len(a) and a[-1] == b[-1] and set(a) <= set(b) \
             and (full.lower().startswith("the ") or proper)
+    # a body named by its acronym, described with a word less: "State news IRNA" of
+    # "State news agency IRNA"
+    acronym = short.split()[-1]
+    if len(acronym) > 1 and acronym.isupper() and full.split()[-1] == acronym:
+        return set(short.lower().split()) < set(full.lower().split())
     # a person's fuller name is a name: "Those close to DeSantis" is not Ron DeSantis
     named = all(w[:1].isupper() or w in _PARTICLES for w in full.split())
     return short[:1].isupper() and named and matches(short, full)

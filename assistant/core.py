@@ -265,22 +265,19 @@ class Assistant:
         if speaker and not key:
             return []
         lo, hi = parse_date(since), parse_date(until, end=True)
-        found = self.store.find_quotes(
-            vec, n=n, speaker_last=key, article_ids=articles or None,
-            since_ts=published_ts(lo.isoformat()) if lo else None,
-            until_ts=published_ts(hi.isoformat()) if hi else None)
+        where = dict(article_ids=articles or None,
+                     since_ts=published_ts(lo.isoformat()) if lo else None,
+                     until_ts=published_ts(hi.isoformat()) if hi else None)
+        found = self.store.find_quotes(vec, n=n, speaker_last=key, **where)
         # a pronoun nobody could resolve has no speaker to show
         found = [q for q in found if q.speaker and (not speaker or matches(speaker, q.speaker))]
         if speaker and vec is not None and speaks_for_body(speaker, PLACES):
             # "How did Ukraine react?": its president, its ministers and its officials
             # speak for it (read among the topic's nearest)
             seen = {(q.article_id, q.n) for q in found}
-            found += [q for q in self.store.find_quotes(
-                vec, n=max(n, SPOKESPEOPLE_READ), article_ids=articles or None,
-                since_ts=published_ts(lo.isoformat()) if lo else None,
-                until_ts=published_ts(hi.isoformat()) if hi else None)
-                if q.speaker and (q.article_id, q.n) not in seen and
-                (speaks_for(speaker, q.speaker) or speaks_for(speaker, q.mention))]
+            found += [q for q in self.store.find_quotes(vec, n=max(n, SPOKESPEOPLE_READ), **where)
+                      if q.speaker and (q.article_id, q.n) not in seen and
+                      (speaks_for(speaker, q.speaker) or speaks_for(speaker, q.mention))]
         return found
 
     def _quote_answer(self, question: str, asked: quote_answers.QuoteQuestion,

@@ -15,6 +15,7 @@ the question names. The closest passages follow each of the last three.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -204,14 +205,11 @@ def _support(fits, scores) -> list[list[int]]:
     Johnson"): "UPS" is in nine sentences of the strike article, "Starbucks and Amazon" in
     one."""
     best = max(scores)
-    held = [{w for w in map(kinds.normal, (s.text for s in spans)) if w}
-            if sc >= best - VOTE_BAND else set() for spans, sc in zip(fits, scores)]
-    out = []
-    for i, spans in enumerate(fits):
-        words = [kinds.normal(s.text) for s in spans]
-        out.append([sum(j != i and bool(t) and any(t <= u or u <= t for u in other)
-                        for j, other in enumerate(held)) for t in words])
-    return out
+    words = [[kinds.normal(s.text) for s in spans] for spans in fits]
+    held = [{w for w in ws if w} if sc >= best - VOTE_BAND else set()
+            for ws, sc in zip(words, scores)]
+    return [[sum(j != i and bool(t) and any(t <= u or u <= t for u in other)
+                 for j, other in enumerate(held)) for t in ws] for i, ws in enumerate(words)]
 
 
 def _voted(scores, support) -> list[float]:
@@ -271,15 +269,16 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     kind = None if wants_quotes else kinds.wanted(question)
     asked = kinds.question_words(question)
     term = kinds.asks_term(question)
+    # each sentence read once for the wanted kind: in the pre-ranking, then when scored
+    fitting = functools.cache(lambda s: kinds.fitting(kind, s, asked, term)) if kind else None
     cands = _candidates(relevant, qstems, wants_quotes, stored(relevant) if stored else None,
-                        (lambda s: bool(kinds.fitting(kind, s, asked, term))) if kind else None)
+                        (lambda s: bool(fitting(s))) if kind else None)
     if not cands:
         return Answer(question=question, answer=NOT_COVERED)
     sims = sentence_vectors(cands, embedder) @ qvec
     if float(np.max(sims)) < MIN_SENTENCE:  # close by a passage's drift, not by subject
         return Answer(question=question, answer=NOT_COVERED)
-    fits = kinds.narrowed([kinds.fitting(kind, c[3], asked, term) if kind else []
-                           for c in cands])
+    fits = kinds.narrowed([fitting(c[3]) if kind else [] for c in cands])
     rank = {h.article_id: r for r, h in enumerate(relevant)}
     years = set(kinds.YEAR.findall(question))
     stems = [content_stems(c[3]) for c in cands]

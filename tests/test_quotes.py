@@ -773,3 +773,36 @@ def test_a_thing_dubbed_a_name_is_no_attribution(extract):
     found = {(q.speaker, q.cue) for q in extract("Critics dubbed the plan “a giveaway to the "
                                                  "rich” on Monday.")}
     assert ("Critics", "dubbed") in found, found
+
+
+def test_a_quotation_after_a_described_speaker_carries_on_their_words(extract):
+    """"Some … are “based on misunderstandings,” said Jon Alterman, a Middle East analyst
+    with …. “A long paper …”": the apposition ends the attribution, and the next quotation
+    is still Alterman's; a participle after the speaker (", adding …") starts a claim of
+    its own, and a new sentence in between breaks the chain."""
+    text = ("Some of the sentiments are “based on fundamental misunderstandings,” said Jon "
+            "Alterman, a Middle East analyst with the Center for Strategic Studies. “A long "
+            "paper may go some way to contesting the accusations.”")
+    q = _find(extract(text), "A long paper")
+    assert _who(q) == "Jon Alterman", q
+    text = ("The deal is “a disaster,” said Mary Lane. The talks resumed on Monday. “We will "
+            "not sign,” the minister told reporters.")
+    assert _who(_find(extract(text), "We will not sign")) == "the minister"
+
+
+def test_he_has_said_is_no_passive(extract):
+    """spaCy reads "He's said the same thing" as a passive ("he is said"); with an object
+    it is "he has said", and the words are his. "He's said to be ill" stays a passive."""
+    text = ("Bernie Sanders spoke in Iowa. He's said the same thing at every stop: “It's not "
+            "about me, it's about us.”")
+    q = _find(extract(text), "not about me")
+    assert q.speaker == "He" and _who(q) == "Bernie Sanders", q
+    assert all(q.speaker != "He" for q in extract("He's said to be ill, the report said."))
+
+
+def test_any_verb_of_saying_after_a_quoted_question_keeps_the_sentence_whole(extract):
+    """"“What was the point?” Beck questioned.": a question mark closing a quotation ends no
+    sentence before its attribution, whichever verb of saying follows."""
+    found = [(q.speaker, q.cue) for q in extract("“What was the massive pivot point?” Beck "
+                                                 "questioned.")]
+    assert found == [("Beck", "questioned")], found

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 
 from .lexicon import CUE_WORDS
 from .marks import has_marks, paragraphs, quote_spans, sentences, single_style
-from .parse import Parsed, char_span, participle_subject, passive, speaker_tokens, subject
+from .parse import (Parsed, char_span, has_perfect, participle_subject, passive, speaker_tokens,
+                    subject)
 
 
 @dataclass
@@ -92,7 +93,7 @@ class ParsedArticle:
         s, e = char_span(p.doc, rng[0], rng[1], p.off)
         if self.in_quote(s) >= 0:
             return None
-        if subj.dep_ == "nsubjpass" and subj.head.i == v.i or passive(v):
+        if subj.dep_ == "nsubjpass" and subj.head.i == v.i and not has_perfect(v) or passive(v):
             # "Trump was accused of lying", "He left office …, and is largely credited for
             # lifting millions": said of him, by no one named; kept as an attribution
             # (PolNeAR counts it), with no speaker to list it under ("asked by Y": Y asks)

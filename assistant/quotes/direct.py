@@ -33,6 +33,11 @@ _CARRY_ON = {"say", "tell", "add", "write", "insist", "argue", "warn", "note", "
              "acknowledge", "admit", "concede", "caution", "complain", "according", "tweet",
              "ask", "suggest", "predict", "announce", "contend", "maintain", "assert"}
 
+# what may follow a post-posed speaker and still end the attribution: an apposition ("said
+# Jon Alterman, a Middle East analyst with …"), not a clause or a participle (", adding …")
+_APPOSITION = re.compile(r"^,\s+(?!(?:and|but|while|as|because|although|though|which|"
+                         r"when|after|before|if)\b)(?!\w+ing\b)[^,]+(?:,[^,]+){0,2}$")
+
 _ADDRESSEE_VERBS = {"tell", "ask", "remind", "assure", "warn", "inform", "urge", "email",
                     "answer", "reply", "respond"}
 
@@ -93,9 +98,11 @@ def carried_on_quotations(art: ParsedArticle, attributed: dict[int, tuple],
             continue
         rest = text[q.end:attr_end]
         # the content runs to its sentence end, or only its attribution follows ("Y, X said.")
+        tail = text[q.speaker_end:attr_end].rstrip(" .!?")
         if not rest.strip(" .,;:!?”\"’'") or (
-                q.end <= q.speaker_start and q.speaker_end < attr_end and len(rest) < 80 and
-                not re.search(r"[,;:]\s*\S", text[q.speaker_end:attr_end].rstrip(" .!?"))):
+                q.end <= q.speaker_start and q.speaker_end < attr_end and
+                (len(rest) < 80 and not re.search(r"[,;:]\s*\S", tail) or
+                 _APPOSITION.match(tail) and not re.search(r"[;:]", tail))):
             ends.append((attr_end, 0, ((q.speaker, q.speaker_start, q.speaker_end), q.cue)))
     ends.sort(key=lambda x: x[:2])
     covered = [(q.start, q.end) for q, _ in indirect]
@@ -116,10 +123,19 @@ def carried_on_quotations(art: ParsedArticle, attributed: dict[int, tuple],
         if k < 0:
             continue
         end, _, (spk, cue) = ends[k]
-        if text[end:qs].strip():
+        gap = text[end:qs]
+        if gap.strip() and not _rest_of_attribution(art, end, qs):
             continue
         attributed[qi] = (spk, cue, qe)
         bisect.insort(ends, (qe, 1, (spk, cue)), key=lambda x: x[:2])
+
+
+def _rest_of_attribution(art: ParsedArticle, end: int, qs: int) -> bool:
+    """Whether only the rest of the attribution's own sentence lies between it and a
+    quotation in the same paragraph: "“A,” said X, an analyst with …, who … . “B”"."""
+    gap = art.text[end:qs]
+    return "\n" not in gap and art.in_quote(end) < 0 and \
+        art.sent_end(max(0, end - 1)) <= qs and not art.text[art.sent_end(max(0, end - 1)):qs].strip()
 
 
 def direct_quotes(art: ParsedArticle, attributed: dict[int, tuple]) -> list[Quote]:

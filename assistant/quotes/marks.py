@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from ..text import abbreviated
+from .lexicon import SAID_FORMS
 
 OPENERS = "“„‟"
 CLOSERS = "”"
@@ -155,9 +156,7 @@ def quote_spans(text: str, single: bool = False) -> list[tuple[int, int]]:
 _SENT_END = re.compile(r"[.!?]+(?:[”\"’)\]]|'')*(?=\s+(?:[“\"‘(\[A-Z0-9]|''))")
 # "“Why is he attacking me?” Trump said." is one sentence: a question or exclamation closing
 # a quotation, followed by a short attribution that ends there or trails circumstances
-_SAY = (r"said|says|asked|asks|added|adds|wrote|writes|told|tells|replied|replies|continued|"
-        r"shouted|yelled|exclaimed|tweeted|declared|insisted|responded|recalled|joked|quipped|"
-        r"wondered|cried|laughed|pleaded|demanded|remarked|answered|warned|chanted")
+_SAY = "|".join(sorted(SAID_FORMS, key=len, reverse=True))
 _ATTRIBUTION_AHEAD = re.compile(
     r"\s+(?:[\w.’'-]+,?\s+){0,8}?(?:" + _SAY + r")\b(?:\s*[,.;]|\s+(?:[\w’'-]+\s+){0,3}?"
     r"(?:as|in|on|at|during|after|before|while|when|from|outside|inside|to|with|of)\b)")

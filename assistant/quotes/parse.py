@@ -123,7 +123,15 @@ def speaker_tokens(head):
 
 def passive(v) -> bool:
     """Whether verb v is passive with no "by" phrase: "is credited for", "was asked"."""
-    return any(c.dep_ == "auxpass" for c in v.children) and _agent(v) is None
+    return any(c.dep_ == "auxpass" for c in v.children) and _agent(v) is None \
+        and not has_perfect(v)
+
+
+def has_perfect(v) -> bool:
+    """Whether a verb parsed as passive after "'s" is a present perfect: "he's said the
+    same thing", "she's told reporters" ("has"), not "he's said to be ill" ("is")."""
+    return any(c.dep_ == "auxpass" and c.lower_ in ("'s", "’s") for c in v.children) and \
+        any(c.dep_ in ("dobj", "ccomp") for c in v.children)
 
 
 def _agent(v):

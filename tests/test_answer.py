@@ -243,6 +243,50 @@ def test_a_sentence_about_another_year_ranks_below():
     assert not extractive._other_years("It chose its 2021 word.", set())
 
 
+def test_a_sentence_about_another_of_the_named_kind_ranks_below():
+    """"How many people died in Hurricane Ian?" over "Hurricane Andrew in 1992 killed 43"."""
+    from assistant.answer import extractive
+
+    names = ["Hurricane Ian"]
+    assert extractive._other_named("Hurricane Andrew in 1992 killed 43 people.", names)
+    assert not extractive._other_named("Hurricane Ian killed at least 109 people.", names)
+    assert not extractive._other_named("Ian killed at least 109 people.", names)
+    assert not extractive._other_named("Hurricane Fiona struck days before Ian.", names)
+    assert not extractive._other_named("At least 109 people died.", names)
+    # a name opening with a date is no kind: "January 6 committee" vs "January 7"
+    assert not extractive._other_named("On January 7 Congress met.", ["January 6 committee"])
+    # a possessive word of the question's name still counts as said
+    assert not extractive._other_named("The Justice Department charged Justice Smith.",
+                                       ["Justice Department’s"])
+    # "The Queen" is the question's queen, whatever other king the sentence names
+    queens = ["Queen Elizabeth II"]
+    assert not extractive._other_named("The Queen took the throne after King George VI.",
+                                       queens + ["King Charles III"])
+    assert extractive._other_named("Queen Victoria reigned for 63 years.", queens)
+
+
+def test_what_was_foreseen_answers_no_question_of_what_happened():
+    """"Where did Ian make landfall?" over "is expected to make landfall … in South
+    Carolina"; "how many people died?" over "$47 billion in losses"."""
+    from assistant.answer import kinds
+
+    assert kinds.asks_past("Where did Hurricane Ian make landfall?")
+    assert not kinds.asks_past("Where will the summit be held?")
+    sentence = ("Ian became a hurricane and is expected to make landfall once again, this "
+                "time Friday in South Carolina.")
+    spans = kinds.fitting(kinds.PLACE, sentence, kinds.question_words("Where did Ian land?"))
+    assert [s.text for s in spans] == ["South Carolina"]
+    assert kinds.foreseen(sentence, spans[0])
+    happened = "Two days earlier, Ian made landfall along the coast in Florida."
+    spans = kinds.fitting(kinds.PLACE, happened, kinds.question_words("Where did Ian land?"))
+    assert spans and not kinds.foreseen(happened, spans[0])
+    losses = "Ian may have caused as much as $47 billion in losses and at least 17 deaths."
+    assert [s.text for s in kinds.fitting(kinds.NUMBER, losses, kinds.question_words(
+        "How many people died?"))] == ["17 deaths"]
+    assert "$47 billion" in [s.text for s in kinds.fitting(kinds.NUMBER, losses, kinds.
+                                                           question_words("How much?"))]
+
+
 def test_the_question_is_read_from_its_asking_sentence():
     """RealTimeQA-style questions open with their context: the last sentence asks."""
     from assistant.answer import kinds

@@ -806,3 +806,25 @@ def test_any_verb_of_saying_after_a_quoted_question_keeps_the_sentence_whole(ext
     found = [(q.speaker, q.cue) for q in extract("“What was the massive pivot point?” Beck "
                                                  "questioned.")]
     assert found == [("Beck", "questioned")], found
+
+
+def test_a_participle_describing_a_noun_is_no_cue(extract):
+    """"Trump told the Post in a written statement, “…”": *written* describes the
+    statement; the quotation is what Trump told, whole, marks included."""
+    text = ("Trump told the Washington Post in a written statement, “I really don’t want "
+            "Jeb’s endorsement [emphasis added], because he is a low-energy person and he does "
+            "not represent strength, power and stamina, which are qualities our country "
+            "desperately needs.”")
+    q = _find(extract(text), "really don’t want")
+    assert (q.speaker, q.cue, q.direct) == ("Trump", "told", True), q
+    assert q.content.startswith("“I really") and q.content.endswith("needs.”"), q.content
+
+
+def test_a_reported_clause_keeps_the_subject_the_parser_took_for_an_object(extract):
+    """"researchers found the river’s flow since 2000 had dropped …": spaCy hangs "flow"
+    on "found"; what was found is the whole clause, not "had dropped …"."""
+    q = _find(extract("In a 2018 study, researchers found the river’s flow since 2000 had "
+                      "dropped 19 percent below the average of the past century."), "dropped")
+    assert q.content.startswith("the river’s flow"), q.content
+    q = _find(extract("She told reporters the plan had failed."), "failed")
+    assert q.content == "the plan had failed", q.content

@@ -70,6 +70,10 @@ OVERLAP_WEIGHT = 0.3
 MISSING_SHARE = 0.25
 MAX_UNSAID = 3  # rarest words named in "The articles don't mention …"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
+_POSSESSIVE = re.compile(r"[’']s$")
+_DATE_WORD = re.compile(r"\d|(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|"
+                        r"July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|"
+                        r"Dec(?:ember)?)\b")
 _ATTRIBUTION_Q = re.compile(r"\b(who|what)\b.*\b(said|say|says|saying|claim\w*|stat\w*|"
                             r"criticis\w*|criticiz\w*|warn\w*|argu\w*)\b", re.I)
 _QUOTE_OR_CUE = re.compile(r"[“”\"]|\b(said|says|told|according to|stated|stressed|warned)\b")
@@ -170,6 +174,25 @@ def _other_years(sentence: str, years: set[str]) -> bool:
     of the year" answers no question about 2022's."""
     named = set(kinds.YEAR.findall(sentence))
     return bool(years and named and not named & years)
+
+
+def _other_named(sentence: str, names: list[str]) -> bool:
+    """Whether a sentence is about another of the kind the question names: "Hurricane Andrew
+    in 1992 killed 43 people" answers no question about "Hurricane Ian". It names something
+    whose first word one of the question's names of several words starts with, uses that
+    word for nothing else ("The Queen …, after the death of … King George VI" is about
+    "Queen Elizabeth II") and holds no other word of any of the question's names ("King
+    Charles' elder son" is about "King Charles III"). Names that open with a number or a
+    month ("January 6 committee") are dates, not kinds."""
+    firsts = {n.split()[0] for n in names
+              if not _DATE_WORD.match(n) and n.split()[0].lower() not in FUNCTION_WORDS}
+    words = [_POSSESSIVE.sub("", w).rstrip("'") for w in _WORD.findall(sentence)]
+    if not firsts & set(words) or any(_POSSESSIVE.sub("", w) in words
+                                      for n in names for w in n.split()[1:]):
+        return False
+    # every use of the word starts another name
+    return all(m.group(1) for f in firsts
+               for m in re.finditer(rf"\b{re.escape(f)}\b(\s+[A-Z])?", sentence))
 
 
 def _lent(cands, scores, fits) -> list[float]:
@@ -279,12 +302,16 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     if float(np.max(sims)) < MIN_SENTENCE:  # close by a passage's drift, not by subject
         return Answer(question=question, answer=NOT_COVERED)
     fits = kinds.narrowed([fitting(c[3]) if kind else [] for c in cands])
+    if kind in kinds.FORESEEABLE and kinds.asks_past(question):
+        fits = [[f for f in spans if not kinds.foreseen(c[3], f)]
+                for c, spans in zip(cands, fits)]
     rank = {h.article_id: r for r, h in enumerate(relevant)}
     years = set(kinds.YEAR.findall(question))
+    qnames = [n for n in claims.name_phrases(question) if " " in n]
     stems = [content_stems(c[3]) for c in cands]
     scores = [0.6 * float(sim) + _cheap_score(c, qstems, have, wants_quotes)
               + (FIT_BONUS if fit else 0.0) + RANK_PRIOR / (1 + rank[c[0].article_id])
-              - (FIT_BONUS if _other_years(c[3], years) else 0.0)
+              - (FIT_BONUS if _other_years(c[3], years) or _other_named(c[3], qnames) else 0.0)
               for c, sim, fit, have in zip(cands, sims, fits, stems)]
     support = [[0] * len(spans) for spans in fits]
     if kind:

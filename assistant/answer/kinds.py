@@ -211,6 +211,9 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
                     _A_DURATION.match(sentence, start + len(text)) or
                     _TIME_UNITS & {w.lower() for w in _WORDS.findall(text)}):
             continue  # "how many Russians…?": "less than 10 years" counts no one
+        if kind == NUMBER and "many" in question_words and \
+                not question_words & _CURRENCIES and _AN_AMOUNT.search(text):
+            continue  # "how many people died?": "$47 billion" counts no one
         if (place or kind == NAME) and m.start(g) < dateline:
             continue  # "(CNN) Apple customers…": the outlet's credit
         if kind == NAME and not question_words & _PLACE_TEAMS and all(
@@ -235,6 +238,8 @@ _PLACE_TEAMS = {"team", "teams", "side", "squad", "nation", "nations"}
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _TIME_UNITS = {"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week",
                "weeks", "month", "months", "year", "years", "decade", "decades"}
+_CURRENCIES = {"dollars", "euros", "pounds", "cents", "yuan", "yen", "rupees"}
+_AN_AMOUNT = re.compile(r"^[$€£¥]|\b(?:" + "|".join(_CURRENCIES) + r")$", re.I)
 _A_DURATION = re.compile(r"[\s-]*(?:" + "|".join(sorted(_TIME_UNITS, key=len, reverse=True)) +
                          r")\b", re.I)
 # "(CNN)", "Paris (CNN)", "Bogota, Colombia (CNN)", "Seoul, South Korea CNN —", "NEW YORK —",
@@ -263,6 +268,31 @@ def _dateline_end(sentence: str) -> int:
 def asks_term(question: str) -> bool:
     """Whether the question asks for a word, a title or a name (`fitting`'s term)."""
     return bool(_ASKS_TERM.search(question))
+
+
+# "Where did Ian make landfall?" over "Ian is expected to make landfall … in South
+# Carolina": what was foreseen is no answer to what happened
+_PAST_QUESTION = re.compile(r"\b(?:did|was|were)\b", re.I)
+_FORESEEN = re.compile(r"\b(?:(?:expected|forecast|predicted|set|poised|likely|due|"
+                       r"scheduled)\s+to|will|would|could|may|might)\b", re.I)
+_CLAUSE_END = re.compile(r"[;:—–]\s*")
+_FORESEEN_WORDS = 12  # how far before the answer the frame may stand in its clause
+# where and when: a count may stand in a plan about what happened ("will focus on the 187
+# minutes")
+FORESEEABLE = (PLACE, COUNTRY, DATE)
+
+
+def asks_past(question: str) -> bool:
+    """Whether the question asks what happened ("Where did…", "When was…")."""
+    return bool(_PAST_QUESTION.search(question))
+
+
+def foreseen(sentence: str, span: Span) -> bool:
+    """Whether the span stands in a forecast or a possibility: "is expected to make
+    landfall Friday in South Carolina", "could reach Cuba" — within its clause, a few words
+    before it."""
+    before = _CLAUSE_END.split(sentence[:span.start])[-1]
+    return bool(_FORESEEN.search(" ".join(before.split()[-_FORESEEN_WORDS:])))
 
 
 def narrowed(fits: list[list[Span]]) -> list[list[Span]]:

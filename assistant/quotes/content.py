@@ -139,7 +139,14 @@ def _content_range(v, lemma: str):
                         any(g.dep_ in SUBJ for g in k.children) and \
                         doc[k.left_edge.i - 1].lower_ in ("but", "and", ";", ","):
                     hi = k.right_edge.i
-        rng = trimmed(doc[c.left_edge.i:hi + 1])
+        lo = c.left_edge.i
+        if c.i > v.i and not any(g.dep_ in SUBJ for g in c.children):
+            # "researchers found the river’s flow since 2000 had dropped …": the parser
+            # took the clause's subject for the verb's object
+            obj = next((d for d in v.rights if d.dep_ == "dobj" and d.i < lo), None)
+            if obj is not None:
+                lo = obj.left_edge.i
+        rng = trimmed(doc[lo:hi + 1])
         if rng and rng[1] - rng[0] >= 2:
             return rng
     has_subj = any(c.dep_ in SUBJ for c in v.children)

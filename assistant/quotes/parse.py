@@ -57,6 +57,8 @@ def is_verb(t) -> bool:
 def is_cue(t) -> bool:
     """A cue verb ("said", "warned", ...) or the "according" of "according to"; not a
     name given ("The Southern Ring Nebula, also called the “Eight-Burst”")."""
+    if t.dep_ == "amod":
+        return False  # "in a written statement, “…”": a participle describing a noun
     if t.lower_ in ("dubbed", "nicknamed", "named", "labelled", "labeled", "termed") and \
             t.dep_ == "acl":
         return False  # "a day of solidarity dubbed “Freedom Rally for Iran”": a name given

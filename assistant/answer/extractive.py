@@ -70,10 +70,6 @@ OVERLAP_WEIGHT = 0.3
 MISSING_SHARE = 0.25
 MAX_UNSAID = 3  # rarest words named in "The articles don't mention …"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]+|\d+")
-_POSSESSIVE = re.compile(r"[’']s$")
-_DATE_WORD = re.compile(r"\d|(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|"
-                        r"July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|"
-                        r"Dec(?:ember)?)\b")
 _ATTRIBUTION_Q = re.compile(r"\b(who|what)\b.*\b(said|say|says|saying|claim\w*|stat\w*|"
                             r"criticis\w*|criticiz\w*|warn\w*|argu\w*)\b", re.I)
 _QUOTE_OR_CUE = re.compile(r"[“”\"]|\b(said|says|told|according to|stated|stressed|warned)\b")
@@ -185,10 +181,10 @@ def _other_named(sentence: str, names: list[str]) -> bool:
     Charles' elder son" is about "King Charles III"). Names that open with a number or a
     month ("January 6 committee") are dates, not kinds."""
     firsts = {n.split()[0] for n in names
-              if not _DATE_WORD.match(n) and n.split()[0].lower() not in FUNCTION_WORDS}
-    words = [_POSSESSIVE.sub("", w).rstrip("'") for w in _WORD.findall(sentence)]
-    if not firsts & set(words) or any(_POSSESSIVE.sub("", w) in words
-                                      for n in names for w in n.split()[1:]):
+              if not kinds.opens_with_date(n) and n.split()[0].lower() not in FUNCTION_WORDS}
+    words = {kinds.without_possessive(w) for w in _WORD.findall(sentence)}
+    if not firsts & words or any(kinds.without_possessive(w) in words
+                                 for n in names for w in n.split()[1:]):
         return False
     # every use of the word starts another name
     return all(m.group(1) for f in firsts
@@ -307,11 +303,12 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
                 for c, spans in zip(cands, fits)]
     rank = {h.article_id: r for r, h in enumerate(relevant)}
     years = set(kinds.YEAR.findall(question))
-    qnames = [n for n in claims.name_phrases(question) if " " in n]
+    names = claims.name_phrases(question)
+    several = [n for n in names if " " in n]
     stems = [content_stems(c[3]) for c in cands]
     scores = [0.6 * float(sim) + _cheap_score(c, qstems, have, wants_quotes)
               + (FIT_BONUS if fit else 0.0) + RANK_PRIOR / (1 + rank[c[0].article_id])
-              - (FIT_BONUS if _other_years(c[3], years) or _other_named(c[3], qnames) else 0.0)
+              - (FIT_BONUS if _other_years(c[3], years) or _other_named(c[3], several) else 0.0)
               for c, sim, fit, have in zip(cands, sims, fits, stems)]
     support = [[0] * len(spans) for spans in fits]
     if kind:
@@ -340,7 +337,6 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     rest.sort(key=lambda i: (rank[cands[i][0].article_id], cands[i][1]))
     chosen = [top, *rest]
     absent = kind in ABSENCE_SAYS and not any(fits)
-    names = claims.name_phrases(question)
     gone = claims.unnamed(names, [h.text + "\n" + h.title for h in relevant])
     # Most of what the question names is in none of the passages: they are about something
     # else ("Elizabeth Holmes … Theranos" answered from other fraud trials).

@@ -93,6 +93,8 @@ _NAMED_BY_NUMBER = re.compile(r"[A-Za-z]-$")
 # ("a Syria ceasefire", "an Iran deal"): where something is, it is not.
 _MODIFIER = re.compile(r"\b(?:a|an)\s+$", re.I)
 _AFTER_MODIFIER = re.compile(r"\s+[a-z]")
+# "January 6 committee", "6 January": a name that opens with a date
+_DATE_OPENING = re.compile(rf"\d|{_MONTHS}(?!\w)")
 _NOT_NAMES = re.compile(rf"^(?:{_MONTHS}|{_DAYS}|The|A|An|He|She|It|They|We|I|But|And|In|"
                         rf"On|At|This|That|These|Those|Mr|Mrs|Ms|Dr)$")
 
@@ -173,7 +175,7 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
     matches = list(_FINDERS[PLACE if place else kind].finditer(sentence))
     if place:  # and the known places, wherever they stand
         matches += [m for m in _FINDERS[NAME].finditer(sentence)
-                    if _possessive(m.group(1).rstrip(".")).lower() in PLACES]
+                    if without_possessive(m.group(1).rstrip(".")).lower() in PLACES]
     if kind == NAME and term:  # "which word…?": “goblin mode”
         matches += list(_QUOTED_TERM.finditer(sentence))
     dateline = _dateline_end(sentence) if place or kind == NAME else 0
@@ -183,9 +185,9 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
         text = m.group(g).strip(" ,.;:'’\"")
         quoted = m.re is _QUOTED_TERM
         if (place or kind == NAME) and not quoted:  # "But Obama", "The Hague" less "The"
-            while text and _NOT_NAMES.match(_possessive(text.split()[0])):
+            while text and _NOT_NAMES.match(without_possessive(text.split()[0])):
                 text = text.partition(" ")[2]
-            text = _possessive(text)
+            text = without_possessive(text)
         if not text or any(text == o.text and m.start(g) < o.end for o in out):
             continue
         start = m.start(g) + m.group(g).find(text)
@@ -212,7 +214,7 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
                     _TIME_UNITS & {w.lower() for w in _WORDS.findall(text)}):
             continue  # "how many Russians…?": "less than 10 years" counts no one
         if kind == NUMBER and "many" in question_words and \
-                not question_words & _CURRENCIES and _AN_AMOUNT.search(text):
+                not question_words & _CURRENCIES and _FINDERS[MONEY].fullmatch(text):
             continue  # "how many people died?": "$47 billion" counts no one
         if (place or kind == NAME) and m.start(g) < dateline:
             continue  # "(CNN) Apple customers…": the outlet's credit
@@ -239,7 +241,6 @@ YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _TIME_UNITS = {"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week",
                "weeks", "month", "months", "year", "years", "decade", "decades"}
 _CURRENCIES = {"dollars", "euros", "pounds", "cents", "yuan", "yen", "rupees"}
-_AN_AMOUNT = re.compile(r"^[$€£¥]|\b(?:" + "|".join(_CURRENCIES) + r")$", re.I)
 _A_DURATION = re.compile(r"[\s-]*(?:" + "|".join(sorted(_TIME_UNITS, key=len, reverse=True)) +
                          r")\b", re.I)
 # "(CNN)", "Paris (CNN)", "Bogota, Colombia (CNN)", "Seoul, South Korea CNN —", "NEW YORK —",
@@ -282,6 +283,10 @@ _FORESEEN_WORDS = 12  # how far before the answer the frame may stand in its cla
 FORESEEABLE = (PLACE, COUNTRY, DATE)
 
 
+def opens_with_date(name: str) -> bool:
+    return bool(_DATE_OPENING.match(name))
+
+
 def asks_past(question: str) -> bool:
     """Whether the question asks what happened ("Where did…", "When was…")."""
     return bool(_PAST_QUESTION.search(question))
@@ -307,17 +312,19 @@ def question_words(question: str) -> set[str]:
     """The question's words as `fitting` compares them: lower case, without dots ("US" for
     "U.S."), possessives also bare ("oxford" for "Oxford’s")."""
     words = {w.lower() for w in _WORDS.findall(question.replace(".", "").replace("’", "'"))}
-    return words | {_possessive(w) for w in words}
+    return words | {without_possessive(w) for w in words}
 
 
 def normal(text: str) -> frozenset[str]:
     """A span's words as two mentions of one answer share them: "the UPS", "UPS’s" → {"ups"};
     "Prime Minister Boris Johnson" holds "Johnson"."""
-    return frozenset(_possessive(w) for w in _WORDS.findall(text.replace("’", "'").lower())
+    return frozenset(without_possessive(w)
+                     for w in _WORDS.findall(text.replace("’", "'").lower())
                      if w != "the")
 
 
-def _possessive(name: str) -> str:
+def without_possessive(name: str) -> str:
+    """"Oxford’s" → "Oxford", "Charles'" → "Charles"."""
     return re.sub(r"['’]s?$", "", name)
 
 

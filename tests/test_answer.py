@@ -287,6 +287,54 @@ def test_what_was_foreseen_answers_no_question_of_what_happened():
                                                            question_words("How much?"))]
 
 
+def test_a_forecast_lends_its_score_to_no_neighbour():
+    """"Where did Ian make landfall?": the forecast "is expected to make landfall …" matches
+    the question best, but its place is no answer, and the sentence before it ("moved off
+    the coast of Florida") must not borrow its score as a neighbour holding the answer."""
+    moved = ("Once a Category 4 hurricane, Ian was a tropical storm as it moved Thursday off "
+             "the coast of Florida and into the Atlantic Ocean, where the warm water "
+             "reenergized it.")
+    forecast = ("In the afternoon, Ian once again became a hurricane — meaning it packs winds "
+                "of at least 74 mph — and is expected to make landfall once again, this time "
+                "Friday in South Carolina.")
+    landfall = ("Ian made landfall Wednesday afternoon in southwest Florida and was downgraded "
+                "to a tropical storm, dropping heavy rain on central and northeast Florida "
+                "throughout Thursday.")
+    ans = answered("Where did Ian make landfall?",
+                   [hit("ian", f"{moved} {forecast}", 0.6), hit("ian2", landfall, 0.55)], 0.2)
+    assert ans.answer.startswith("Ian made landfall Wednesday afternoon in southwest "
+                                 "**Florida**"), ans.answer
+
+
+def test_how_many_marks_the_number_that_counts_what_was_asked():
+    """"How many customers were without power?" is "2.3 million customers", not "a dozen
+    deaths" in the sentence the passages rank higher."""
+    deaths = ("Ian caused at least a dozen deaths and left millions of Florida residents "
+              "without power Thursday.")
+    customers = ("More than 2.3 million customers had no power Thursday evening, according to "
+                 "PowerOutage.US.")
+    ans = answered("How many customers in Florida were without power Thursday?",
+                   [hit("ian", deaths, 0.7), hit("power", customers, 0.5)], 0.2)
+    assert ans.answer.startswith("More than **2.3 million** customers"), ans.answer
+    from assistant.answer import kinds
+
+    assert kinds.counted("How many years is she due to serve?") == {"year"}
+    span = kinds.fitting(kinds.NUMBER, "She got a nine-year sentence.", set())[0]
+    assert kinds.counting("She got a nine-year sentence.", span, {"year"})
+
+
+def test_a_wire_copy_sentence_is_cited_once():
+    """Two articles carrying one agency sentence (a straight apostrophe in one, a curly one
+    in the other): the answer cites it once."""
+    copy = "Nebraska banned TikTok from state devices in 2020, the governor's office said."
+    other = ("Seven states have said they will bar public employees from using TikTok on "
+             "government devices.")
+    ans = answered("Which states banned TikTok from state devices?",
+                   [hit("wire", copy + " " + other, 0.6),
+                    hit("copy", copy.replace("'", "’"), 0.6)], 0.2)
+    assert ans.answer.count("banned") == 1, ans.answer
+
+
 def test_the_question_is_read_from_its_asking_sentence():
     """RealTimeQA-style questions open with their context: the last sentence asks."""
     from assistant.answer import kinds

@@ -191,19 +191,22 @@ def _other_named(sentence: str, names: list[str]) -> bool:
                for m in re.finditer(rf"\b{re.escape(f)}\b(\s+[A-Z])?", sentence))
 
 
-def _lent(cands, scores, fits) -> list[float]:
+def _lent(cands, scores, fits, foreseen=()) -> list[float]:
     """A sentence holding the wanted answer next to one that matches the question without
     it ("The delegates gathered in Geneva. The ministers met there…") borrows that
     sentence's score: the two read as one answer ("…the G20 summit in the Chinese city of
     Hangzhou. But the meeting ended without agreement" for "Where did Kerry and Lavrov
     meet?"). Lending less FIT_BONUS, as first set, changed no figure on RealTimeQA dev and
-    lost that seed answer."""
+    lost that seed answer. A sentence whose only answers were foreseen (`kinds.foreseen`:
+    "… is expected to make landfall once again, this time Friday in South Carolina") lends
+    nothing: it matches the question by a forecast, and its neighbour answers no forecast."""
     out = list(scores)
     for i, (hit, s, e, *_) in enumerate(cands):
         if not fits[i]:
             continue
         for j, (hit2, s2, e2, *_) in enumerate(cands):
-            if j != i and not fits[j] and hit2.article_id == hit.article_id and \
+            if j != i and not fits[j] and j not in foreseen and \
+                    hit2.article_id == hit.article_id and \
                     _adjacent(hit, (s, e), (s2, e2)):
                 out[i] = max(out[i], scores[j])
     return out
@@ -298,9 +301,17 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
     if float(np.max(sims)) < MIN_SENTENCE:  # close by a passage's drift, not by subject
         return Answer(question=question, answer=NOT_COVERED)
     fits = kinds.narrowed([fitting(c[3]) if kind else [] for c in cands])
-    if kind in kinds.FORESEEABLE and kinds.asks_past(question):
-        fits = [[f for f in spans if not kinds.foreseen(c[3], f)]
+    nouns = kinds.counted(question) if kind == kinds.NUMBER else set()
+    if nouns and any(kinds.counting(c[3], f, nouns) for c, spans in zip(cands, fits)
+                     for f in spans):
+        fits = [[f for f in spans if kinds.counting(c[3], f, nouns)]
                 for c, spans in zip(cands, fits)]
+    foreseen: set[int] = set()
+    if kind in kinds.FORESEEABLE and kinds.asks_past(question):
+        kept = [[f for f in spans if not kinds.foreseen(c[3], f)]
+                for c, spans in zip(cands, fits)]
+        foreseen = {i for i, (a, b) in enumerate(zip(fits, kept)) if a and not b}
+        fits = kept
     rank = {h.article_id: r for r, h in enumerate(relevant)}
     years = set(kinds.YEAR.findall(question))
     names = claims.name_phrases(question)
@@ -312,10 +323,19 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
               for c, sim, fit, have in zip(cands, sims, fits, stems)]
     support = [[0] * len(spans) for spans in fits]
     if kind:
-        scores = _lent(cands, scores, fits)
+        scores = _lent(cands, scores, fits, foreseen)
         support = _support(fits, scores)
         scores = _voted(scores, support)
     order = [int(i) for i in np.argsort(scores)[::-1]]
+    # A wire copy's sentence, word for word, says nothing new: the best-scored one stands.
+    seen_words: set[tuple[str, ...]] = set()
+    distinct = []
+    for i in order:
+        words = tuple(_WORD.findall(cands[i][3].replace("’", "'").lower()))
+        if words not in seen_words:
+            seen_words.add(words)
+            distinct.append(i)
+    order = distinct
     limit = 5 if wants_quotes else MAX_SENTENCES
     best = float(scores[order[0]])
     # Keep sentences close to the best one: a weak fourth sentence only adds noise.

@@ -308,6 +308,29 @@ def narrowed(fits: list[list[Span]]) -> list[list[Span]]:
     return [[s for s in spans if s.quoted] for spans in fits]
 
 
+_HOW_MANY = re.compile(r"\bhow\s+many\s+([A-Za-z][\w'-]*)(?:\s+([a-z][\w'-]*))?", re.I)
+_LETTERS = re.compile(r"[A-Za-z]+")  # ("a nine-year sentence" counts years)
+_COUNT_GAP = 3  # words between a number and what it counts ("2.3 million Florida customers")
+
+
+def counted(question: str) -> set[str]:
+    """What "how many" counts, as word stems: "how many customers in Florida…" → {custom}."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return set()
+    return {_stem(w) for w in m.groups() if w and w.lower() not in FUNCTION_WORDS}
+
+
+def _stem(word: str) -> str:
+    return re.sub(r"(?:ies|es|s|ers|er)$", "", word.lower())[:6]
+
+
+def counting(sentence: str, span: Span, nouns: set[str]) -> bool:
+    """Whether a number span counts one of nouns: "2.3 million customers had no power"."""
+    words = _LETTERS.findall(span.text) + _LETTERS.findall(sentence[span.end:])[:_COUNT_GAP]
+    return any(_stem(w) in nouns for w in words)
+
+
 def question_words(question: str) -> set[str]:
     """The question's words as `fitting` compares them: lower case, without dots ("US" for
     "U.S."), possessives also bare ("oxford" for "Oxford’s")."""

@@ -5,7 +5,7 @@ boost …"), the clause around "according to X", and the that-clause of a cue no
 
 from __future__ import annotations
 
-from .lexicon import CLAUSE_ONLY, FORM_TO_LEMMA, OBJECT_CUES, XCOMP_OK
+from .lexicon import ADDRESSEE_CUES, CLAUSE_ONLY, FORM_TO_LEMMA, OBJECT_CUES, XCOMP_OK
 from .parse import SUBJ, is_verb, trimmed
 
 
@@ -140,12 +140,25 @@ def _content_range(v, lemma: str):
                         doc[k.left_edge.i - 1].lower_ in ("but", "and", ";", ","):
                     hi = k.right_edge.i
         lo = c.left_edge.i
-        if c.i > v.i and not any(g.dep_ in SUBJ for g in c.children):
+        subj = next((g for g in c.children if g.dep_ in SUBJ + ("expl",)), None)
+        if c.i > v.i and subj is None:
             # "researchers found the river’s flow since 2000 had dropped …": the parser
             # took the clause's subject for the verb's object
             obj = next((d for d in v.rights if d.dep_ == "dobj" and d.i < lo), None)
             if obj is not None:
                 lo = obj.left_edge.i
+        first = doc[lo]
+        if c.i > v.i and first.dep_ == "npadvmod" and first.head.i == c.i and \
+                first.lower_ in _TIME_WORDS and first.right_edge.i + 1 < c.i:
+            lo = first.right_edge.i + 1  # "told reporters Tuesday there should be …"
+        if c.i > v.i and subj is not None and lemma in ADDRESSEE_CUES and \
+                subj.left_edge.i == v.i + 1 and \
+                not any(d.dep_ in ("dobj", "dative") for d in v.children):
+            # "telling CNN Ian is shaping up …", "told The Tennessean parts of … got": the
+            # parser took who was told into the clause's subject
+            names = [g for g in subj.lefts if g.dep_ == "compound" and g.tag_ == "NNP"]
+            if names:
+                lo = names[-1].right_edge.i + 1
         rng = trimmed(doc[lo:hi + 1])
         if rng and rng[1] - rng[0] >= 2:
             return rng

@@ -9,7 +9,7 @@ import bisect
 import re
 
 from .article import ParsedArticle, Quote
-from .lexicon import FORM_TO_LEMMA, STATEMENT_NOUNS
+from .lexicon import ADDRESSEE_CUES, FORM_TO_LEMMA, STATEMENT_NOUNS
 from .parse import SUBJ, char_span, cue_text, is_cue, is_verb, speaker_tokens
 
 _DASH_SPEAKER = re.compile(r"\s*[―—–]\s*((?:[A-Z][\w.’'-]*\s?){1,5})")
@@ -37,10 +37,6 @@ _CARRY_ON = {"say", "tell", "add", "write", "insist", "argue", "warn", "note", "
 # Jon Alterman, a Middle East analyst with …"), not a clause or a participle (", adding …")
 _APPOSITION = re.compile(r"^,\s+(?!(?:and|but|while|as|because|although|though|which|"
                          r"when|after|before|if)\b)(?!\w+ing\b)[^,]+(?:,[^,]+){0,2}$")
-
-_ADDRESSEE_VERBS = {"tell", "ask", "remind", "assure", "warn", "inform", "urge", "email",
-                    "answer", "reply", "respond"}
-
 
 # -- the pass ----------------------------------------------------------------------------------
 
@@ -298,7 +294,7 @@ def before_frame(art: ParsedArticle, qs: int, qe: int, prev_qe: int):
             continue
         lemma = FORM_TO_LEMMA.get(v.lower_)
         if any(t.head.i == v.i and (t.dep_ in ("ccomp", "xcomp", "attr", "oprd") or
-                                    (t.dep_ == "dobj" and lemma not in _ADDRESSEE_VERBS))
+                                    (t.dep_ == "dobj" and lemma not in ADDRESSEE_CUES))
                for t in between):
             continue
         spk = art.speaker_of(p, v)

@@ -64,6 +64,9 @@ NOUN_CUES = {
     "acknowledgment": None, "acknowledgement": None, "complaint": "complaints", "comment":
     "comments", "remark": "remarks", "criticism": None, "call": "calls", "insinuation": None,
 }
+# cues whose object is who was told, not what was said ("told reporters …")
+ADDRESSEE_CUES = {"tell", "ask", "remind", "assure", "warn", "inform", "urge", "email",
+                  "answer", "reply", "respond"}
 XCOMP_OK = {"promise", "pledge", "vow", "decline", "refuse", "threaten", "hope", "agree",
             "swear", "decide", "expect", "aim"}
 

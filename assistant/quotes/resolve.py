@@ -14,8 +14,10 @@ from .parse import Parsed, antecedent, char_span, speaker_tokens
 
 _DESCRIPTION = re.compile(r"^(?:the|a|an|this|that|one)\s+(?:[\w’'-]+\s+){0,3}?([a-z][\w-]+)$",
                           re.I)
-_NAME = re.compile(r"\b[A-Z][a-z’'-]+(?:[ \t]+(?:[A-Z]\.|[A-Z][a-z’'-]+|al-[A-Z][a-z]+|de|van|von|"
-                   r"bin|Mc[A-Z][a-z]+)){1,3}\b")
+# ("O'Neal", "D’Angelo": a capital after the apostrophe)
+_NAME = re.compile(r"\b[A-Z](?:['’][A-Z])?[a-z’'-]+(?:[ \t]+(?:[A-Z]\.|"
+                   r"[A-Z](?:['’][A-Z])?[a-z’'-]+|al-[A-Z][a-z]+|de|van|von|"
+                   r"bin|Mc[A-Z][a-z]+)){1,4}\b")
 _NOT_NAME = ORG_WORDS | {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
@@ -64,9 +66,10 @@ def _people(text: str, parsed: dict[int, Parsed]) -> list[tuple[int, str]]:
     """(position, full name) of every mention of a person, surnames included, in order.
 
     With spaCy's NER pipe loaded, its PERSON entities; otherwise (the default, for speed)
-    runs of two to four capitalised words outside a list of organisation, place and calendar
-    words ("Barack Obama", "John F. Kerry"), title words dropped. A later bare surname
-    ("Obama") counts as a mention of the full name it belongs to.
+    runs of capitalised words outside a list of organisation, place and calendar words
+    ("Barack Obama", "John F. Kerry"), less the title words and what stands before them
+    ("Buffalo Mayor Byron Brown"), two to four words left. A later bare surname ("Obama")
+    counts as a mention of the first full name with that surname.
     """
     full: list[tuple[int, str]] = []
     ner = [p for p in parsed.values() if p.doc.has_annotation("ENT_IOB")]
@@ -89,22 +92,36 @@ def _people(text: str, parsed: dict[int, Parsed]) -> list[tuple[int, str]]:
                              words[0].lower() in _NOT_NAME):
                 start = text.index(words[1], start + len(words[0])) if len(words) > 1 else start
                 words.pop(0)
-            if len(words) < 2 or any(w.lower() in _NOT_NAME for w in words):
+            # "Buffalo Mayor Byron Brown": the place or body before a title names no one
+            k = max((i for i, w in enumerate(words[:-2]) if w.rstrip(".").lower() in _TITLES),
+                    default=-1)
+            if k >= 0:
+                start = text.index(words[k + 1], start)
+                words = words[k + 1:]
+            if not 2 <= len(words) <= 4 or any(w.lower() in _NOT_NAME for w in words):
                 continue
             # "the Twilight Zone", "Department of Public Health": part of a thing's name
             if start == m.start() and _PART_OF_A_NAME.search(text, max(0, start - 40), start):
                 continue
             full.append((start, " ".join(words)))
+    # a bare surname is the first full name with it ("Donald Trump", then "Ivanka Trump"
+    # and "Trump said"), not a journalist's ("told CNN’s Pamela Brown …", then "Buffalo
+    # Mayor Byron Brown said …" and "Brown added": Byron Brown)
     by_surname = {}
     out = list(full)
     for pos, name in full:
-        by_surname.setdefault(name.split()[-1], (pos, name))
+        if not _JOURNALIST.search(text, max(0, pos - 20), pos):
+            by_surname.setdefault(name.split()[-1], (pos, name))
     for sur, (first, name) in by_surname.items():
         for m in re.finditer(r"\b" + re.escape(sur) + r"\b", text):
             if m.start() > first and not any(p <= m.start() < p + len(n) for p, n in full):
                 out.append((m.start(), name))
     out.sort()
     return out
+
+
+# an outlet's possessive before a name: "CNN’s Pamela Brown", "Fox News’ Sean Hannity"
+_JOURNALIST = re.compile(r"\b(?:[A-Z]{2,}|Fox News|Reuters|Politico)(?:['’]s|['’])\s+$")
 
 
 def resolve(quotes: list[Quote], text: str, parsed: dict[int, Parsed]) -> None:

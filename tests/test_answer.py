@@ -319,6 +319,9 @@ def test_how_many_marks_the_number_that_counts_what_was_asked():
     from assistant.answer import kinds
 
     assert kinds.counted("How many years is she due to serve?") == {"year"}
+    # anyone counts people ("a dozen deaths"): no narrowing; a verb after the noun is no noun
+    assert kinds.counted("How many people died in Hurricane Ian?") == set()
+    assert kinds.counted("How many customers lost power?") == {"custom"}
     span = kinds.fitting(kinds.NUMBER, "She got a nine-year sentence.", set())[0]
     assert kinds.counting("She got a nine-year sentence.", span, {"year"})
 

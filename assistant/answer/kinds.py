@@ -313,12 +313,18 @@ _LETTERS = re.compile(r"[A-Za-z]+")  # ("a nine-year sentence" counts years)
 _COUNT_GAP = 3  # words between a number and what it counts ("2.3 million Florida customers")
 
 
+# counted by any word for a person ("a dozen deaths", "15 residents"): no clue to the count
+_ANYONE = {"people", "persons", "individuals"}
+
+
 def counted(question: str) -> set[str]:
-    """What "how many" counts, as word stems: "how many customers in Florida…" → {custom}."""
+    """What "how many" counts, as word stems: "how many customers in Florida…" → {custom},
+    "how many US troops…" → {us, troop}; nothing for "how many people…"."""
     m = _HOW_MANY.search(question)
-    if not m:
+    if not m or m.group(1).lower() in _ANYONE:
         return set()
-    return {_stem(w) for w in m.groups() if w and w.lower() not in FUNCTION_WORDS}
+    words = [m.group(1)] + ([m.group(2)] if m.group(2) and m.group(1)[0].isupper() else [])
+    return {_stem(w) for w in words if w.lower() not in FUNCTION_WORDS}
 
 
 def _stem(word: str) -> str:

@@ -25,7 +25,6 @@ import numpy as np
 from ..dates import TimeWindow, parse_date
 from ..embed import Embedder
 from ..errors import DateError
-from ..keyword import Tokenizer
 from ..text import FUNCTION_WORDS, sentence_spans
 from ..types import Answer, Citation, Hit
 from . import claims, kinds
@@ -109,13 +108,12 @@ def content_words(text: str) -> set[str]:
             if w.lower() not in FUNCTION_WORDS and len(w) > 2}
 
 
-_STEMS = Tokenizer()
 
 
 def content_stems(text: str) -> set[str]:
     """The stems of text's content words, as the question and a sentence share them: "meet"
     is in "the meeting ended"."""
-    return set(_STEMS.stem(list(content_words(text))))
+    return set(kinds.STEMS.stem(list(content_words(text))))
 
 
 def _candidates(hits: list[Hit], qstems: set[str] = frozenset(), wants_quotes: bool = False,
@@ -302,10 +300,8 @@ def answer(question: str, hits: list[Hit], qvec: np.ndarray, embedder: Embedder,
         return Answer(question=question, answer=NOT_COVERED)
     fits = kinds.narrowed([fitting(c[3]) if kind else [] for c in cands])
     nouns = kinds.counted(question) if kind == kinds.NUMBER else set()
-    if nouns and any(kinds.counting(c[3], f, nouns) for c, spans in zip(cands, fits)
-                     for f in spans):
-        fits = [[f for f in spans if kinds.counting(c[3], f, nouns)]
-                for c, spans in zip(cands, fits)]
+    if nouns:
+        fits = kinds.narrowed(fits, lambda i, span: kinds.counting(cands[i][3], span, nouns))
     foreseen: set[int] = set()
     if kind in kinds.FORESEEABLE and kinds.asks_past(question):
         kept = [[f for f in spans if not kinds.foreseen(c[3], f)]

@@ -13,7 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..keyword import Tokenizer
 from ..text import FUNCTION_WORDS
+
+STEMS = Tokenizer()  # the keyword index's stems: "meeting" is "meet", "customers" "custom"
 
 PLACE, DATE, NUMBER, MONEY, NAME, REASON = "place", "date", "number", "money", "name", "reason"
 # a place that must be a known country (COUNTRIES, no state or city): "which country…?",
@@ -300,19 +303,18 @@ def foreseen(sentence: str, span: Span) -> bool:
     return bool(_FORESEEN.search(" ".join(before.split()[-_FORESEEN_WORDS:])))
 
 
-def narrowed(fits: list[list[Span]]) -> list[list[Span]]:
-    """Where some candidate holds a term in quotation marks, only those answer: "which word
-    of the year?" is “goblin mode”, not "Oxford" in the sentence beside it."""
-    if not any(s.quoted for spans in fits for s in spans):
+def narrowed(fits: list[list[Span]], prefer=lambda i, span: span.quoted) -> list[list[Span]]:
+    """Where some candidate holds a span `prefer(i, span)` picks (i: the candidate's index),
+    only those answer: "which word of the year?" is the quoted “goblin mode”, not "Oxford"
+    in the sentence beside it; "how many customers?" is a number of customers."""
+    if not any(prefer(i, s) for i, spans in enumerate(fits) for s in spans):
         return fits
-    return [[s for s in spans if s.quoted] for spans in fits]
+    return [[s for s in spans if prefer(i, s)] for i, spans in enumerate(fits)]
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\s+([A-Za-z][\w'-]*)(?:\s+([a-z][\w'-]*))?", re.I)
 _LETTERS = re.compile(r"[A-Za-z]+")  # ("a nine-year sentence" counts years)
 _COUNT_GAP = 3  # words between a number and what it counts ("2.3 million Florida customers")
-
-
 # counted by any word for a person ("a dozen deaths", "15 residents"): no clue to the count
 _ANYONE = {"people", "persons", "individuals"}
 
@@ -324,17 +326,14 @@ def counted(question: str) -> set[str]:
     if not m or m.group(1).lower() in _ANYONE:
         return set()
     words = [m.group(1)] + ([m.group(2)] if m.group(2) and m.group(1)[0].isupper() else [])
-    return {_stem(w) for w in words if w.lower() not in FUNCTION_WORDS}
-
-
-def _stem(word: str) -> str:
-    return re.sub(r"(?:ies|es|s|ers|er)$", "", word.lower())[:6]
+    return set(STEMS.stem([w.lower() for w in words if w.lower() not in FUNCTION_WORDS]))
 
 
 def counting(sentence: str, span: Span, nouns: set[str]) -> bool:
-    """Whether a number span counts one of nouns: "2.3 million customers had no power"."""
+    """Whether a number span counts one of nouns (`counted`): "2.3 million customers had
+    no power"."""
     words = _LETTERS.findall(span.text) + _LETTERS.findall(sentence[span.end:])[:_COUNT_GAP]
-    return any(_stem(w) in nouns for w in words)
+    return bool(nouns.intersection(STEMS.stem([w.lower() for w in words])))
 
 
 def question_words(question: str) -> set[str]:

@@ -858,3 +858,64 @@ def test_a_bare_surname_is_the_first_person_of_that_name_not_a_journalist(he_sai
     text = ("Donald Trump spoke at a rally.\n\nIvanka Trump testified on Thursday.\n\n“We "
             "had an election that was stolen from us,” Trump said.")
     assert he_said(text, "We had an election") == "Donald Trump"
+
+
+@pytest.mark.parametrize("text, fragment, speaker", [
+    # the parser hangs the name apart from its cue, or tags it as an adverb or a modal
+    ("“We were wrong from the beginning,” Ramos, 58, told reporters in Mexico City.",
+     "We were wrong", "Ramos"),
+    ("“Having the voter file is valuable,” said Skelly, explaining he worked with the data "
+     "team.", "Having the voter", "Skelly"),
+    ("“I am not going to call it a mistake,” said retired surgeon Ben Carlson, asked about "
+     "his claims.", "I am not going", "retired surgeon Ben Carlson"),
+    ("“The eruption of war is a reminder,” Will wrote.", "The eruption", "Will"),
+    ("“Debate recap,” tweeted campaign spokesman Alex Conant.", "Debate recap",
+     "campaign spokesman Alex Conant"),
+    ("“What if he had taken lessons?” the 43-year-old asked in the video’s description.",
+     "What if he", "the 43-year-old"),
+    # frames with no cue verb, or whose cue is not the colon's verb
+    ("As Tom Ridge, a former secretary of homeland security, put it: “The barbarians are "
+     "no longer at the gate.”", "The barbarians", "Tom Ridge"),
+    ("When the mayor suggested that the city would sue, the governor fired back: “Let "
+     "them sue us,” referencing the new residents.", "Let them sue", "the governor"),
+    ("Immediately after the attack, the governor issued a statement, “Last night, our "
+     "state was attacked.”", "Last night", "the governor"),
+    ("Asked which county was his favorite, he demurred: “Whichever one I am in.”",
+     "Whichever one", "he"),
+    ("The councilwoman did not seem impressed, telling reporters, “A lot of people want "
+     "him gone.”", "A lot of people", "The councilwoman"),
+    ("When the senator thanked the city, a man yelled “Get out of here!”", "Get out",
+     "a man"),
+    ("“Almost all new income is going to the top 1 percent.”\n\n- Bernie Sanders.\n\n"
+     "He has said it before.", "Almost all new", "Bernie Sanders"),
+])
+def test_frames_the_parser_gets_wrong_still_name_the_speaker(extract, text, fragment,
+                                                             speaker):
+    q = _find(extract(text), fragment)
+    assert q.direct and q.content.lstrip("“").startswith(fragment), q
+    assert q.speaker == speaker, q
+
+
+@pytest.mark.parametrize("text, content", [
+    ("According to the campaign, “The speech will be delivered at the college.”",
+     "“The speech will be delivered at the college.”"),
+    ("The senator initially said in the spring, when the story broke, “I did not email "
+     "any classified material. There is no classified material.”",
+     "“I did not email any classified material. There is no classified material.”"),
+])
+def test_a_reported_quotation_keeps_its_marks_and_all_its_sentences(extract, text, content):
+    q = _find(extract(text), "The speech" if "speech" in text else "I did not email")
+    assert q.content == content and q.direct, q
+
+
+def test_a_title_after_a_possessive_or_a_book_is_nobodys_words(extract):
+    quotes = extract("The family stayed in Miami, the senator said in his 2012 book, “An "
+                     "American Son.” The governor spoke on MSNBC’s “Morning Joe.”")
+    assert not [q for q in quotes if "American Son" in q.content or "Morning Joe" in q.content]
+
+
+def test_whom_a_quotation_surprises_is_not_its_speaker(extract):
+    """"The timing doesn't surprise X: “…”": the quotation is X's, not the timing's."""
+    quotes = extract("The timing of the surge does not surprise Republican pollster Daron "
+                     "Shaw: “Historically, this happens.”")
+    assert not [q for q in quotes if "Historically" in q.content and q.speaker.startswith("The")]

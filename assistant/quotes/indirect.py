@@ -31,6 +31,8 @@ def indirect_quotes(art: ParsedArticle, consumed: set[tuple[int, int]]
                 found = _noun_quote(art, p, v)
             elif not is_cue(v) or (si, v.i) in consumed or art.in_quote(p.off + v.idx) >= 0:
                 continue
+            elif v.lower_ not in FORM_TO_LEMMA:
+                continue  # "as X put it" frames only a quotation (the direct pass's)
             elif FORM_TO_LEMMA[v.lower_] == "according":
                 found = _according_quote(art, p, v)
             else:
@@ -84,6 +86,7 @@ def _according_quote(art: ParsedArticle, p: Parsed, v):
     cs, ce = char_span(p.doc, content[0], content[1], p.off)
     if art.in_quote(ss) >= 0:
         return None
+    cs, ce = _fit_quotations(art, p, p.off + v.idx, cs, ce)
     return (Quote(text[ss:se], ss, se, "according to", text[cs:ce], cs, ce,
                   art.marked(text[cs:ce])), p.end)
 
@@ -159,9 +162,10 @@ def _fit_quotations(art: ParsedArticle, p: Parsed, vpos: int, cs: int, ce: int
     if qi >= 0 and qspans[qi][1] <= ce and qspans[qi][0] < cs:
         cs = qspans[qi][0]
     if qi >= 0 and qspans[qi][0] < cs and ce <= qspans[qi][1] and \
-            not text[qspans[qi][0]:cs].strip(_MARK_CHARS) and \
-            not text[ce:qspans[qi][1]].strip(_MARK_CHARS + ",.;:!? "):
-        cs, ce = qspans[qi]  # the content is exactly a quotation, marks trimmed off
+            not text[qspans[qi][0]:cs].strip(_MARK_CHARS):
+        # the content is a quotation, marks trimmed off, or its first sentence ("said in
+        # the spring, “I did not email … . There is no classified material.”")
+        cs, ce = qspans[qi]
     if ce > vpos:
         # "said he was …, “like you folks.”", "said …, but “…”": a quotation ending
         # the sentence belongs to the content before it (not one of the next paragraph's)

@@ -66,6 +66,9 @@ def is_cue(t) -> bool:
             any(c.dep_ == "oprd" for c in t.children) and
             not any(c.dep_ == "dobj" for c in t.children) and not _calls_quoted(t))):
         return False  # ("called it “a disgrace”" is speech: it has its object)
+    if t.lower_ in ("put", "puts") and any(c.dep_ == "dobj" and c.lower_ == "it"
+                                           for c in t.children):
+        return True  # "As Tom Ridge put it: “…”"
     return t.lower_ in FORM_TO_LEMMA and (is_verb(t) or t.lower_ == "according")
 
 
@@ -113,6 +116,8 @@ def speaker_tokens(head):
     for c in head.lefts:  # "Washington’s Syria envoy": keep; a leading clause: drop
         if c.text == ",":
             left = c.i + 1
+        elif c.dep_ == "advcl":
+            left = c.right_edge.i + 1
     # deeper down too: "an estimate from firm CoreLogic, which could make it …" ends at
     # CoreLogic
     for t in doc[head.i + 1:right + 1]:
@@ -159,6 +164,11 @@ def subject(v):
         obj = next((c for c in v.children if c.dep_ == "dobj"), None)
         if as_ is not None and obj is not None:
             return obj, v
+    # "As Tom Ridge, a former secretary, put it": the parser makes the name the object of as
+    as_ = next((c for c in v.children if c.lower_ == "as" and c.i < v.i), None)
+    obj = next((c for c in as_.children if c.dep_ == "pobj"), None) if as_ is not None else None
+    if obj is not None and nearest_subject(v) is None:
+        return obj, v
     for _ in range(4):
         agent = _agent(h)
         if agent is not None:  # "Sanders was asked by host Bill Maher": Maher asks
@@ -192,6 +202,9 @@ def subject(v):
             return noun, h
         if h.dep_ == "acl" and h.tag_ in ("VBG", "VBN") and h.head.tag_.startswith("NN"):
             return h.head, h  # "newspaper articles alleging that …"
+        if h.dep_ == "acl" and h.tag_ == "VBD" and h.head.i == h.i - 1 and \
+                h.head.tag_ in ("NN", "NNS", "NNP", "NNPS"):
+            return h.head, h  # "a man yelled “…”", parsed as a man who was yelled
         if h.dep_ in ("xcomp", "advcl", "conj", "pcomp", "dep", "parataxis") and \
                 h.head.i != h.i:
             participle = h.dep_ == "advcl" and h.tag_ == "VBG"
@@ -222,6 +235,16 @@ def participle_subject(v):
     doc = v.doc
     if v.tag_ != "VBG" or v.i == 0 or doc[v.i - 1].text != ",":
         return None
+    # the clause it hangs from, before it ("Weaver didn't seem impressed, telling reporters,
+    # “…”", where the parser rooted the sentence inside the quotation)
+    h = v.head
+    while h.i < v.i:
+        subj = nearest_subject(h, ("nsubj", "nsubjpass"))
+        if subj is not None and subj.i < v.i:
+            return subj
+        if h.head.i == h.i:
+            break
+        h = h.head
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None or root.i >= v.i:
         return None
@@ -262,7 +285,9 @@ def _left_subject(v):
 
 def cue_text(v, text: str, off: int) -> tuple[str, int, int]:
     """The cue as written, with its auxiliaries, negation and particle ("did not say")."""
-    toks = [v] + [c for c in v.children if c.dep_ in ("aux", "neg", "prt") and
+    toks = [v] + [c for c in v.children if (c.dep_ in ("aux", "neg", "prt") or
+                                            c.dep_ == "dobj" and c.lower_ == "it" and
+                                            v.lower_ in ("put", "puts")) and
                   abs(c.i - v.i) <= 3]
     lo = min(t.i for t in toks)
     hi = max(t.i for t in toks)

@@ -338,6 +338,19 @@ def test_a_wire_copy_sentence_is_cited_once():
     assert ans.answer.count("banned") == 1, ans.answer
 
 
+def test_a_reports_source_is_no_answer_to_which():
+    """"Which platform could users not reach?": "according to Downdetector data" names the
+    report's source, not the platform; a question about the source still gets it."""
+    from assistant.answer import kinds
+
+    sentence = ("Over 10,000 users had reported trouble reaching the platform on Wednesday "
+                "evening, according to Downdetector data.")
+    words = kinds.question_words("Which social media platform could users not access?")
+    assert not kinds.fitting(kinds.NAME, sentence, words)
+    words = kinds.question_words("According to which tracker did users report trouble?")
+    assert [s.text for s in kinds.fitting(kinds.NAME, sentence, words)] == ["Downdetector"]
+
+
 def test_the_question_is_read_from_its_asking_sentence():
     """RealTimeQA-style questions open with their context: the last sentence asks."""
     from assistant.answer import kinds

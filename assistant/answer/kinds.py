@@ -221,6 +221,9 @@ def fitting(kind: str, sentence: str, question_words: set[str], term: bool = Fal
             continue  # "how many people died?": "$47 billion" counts no one
         if (place or kind == NAME) and m.start(g) < dateline:
             continue  # "(CNN) Apple customers…": the outlet's credit
+        if kind == NAME and not quoted and _SOURCE.search(sentence, 0, start) and \
+                not question_words & _ASKS_SOURCE:
+            continue  # "…, according to Forbes": the report's source answers no "which …?"
         if kind == NAME and not question_words & _PLACE_TEAMS and all(
                 part.lower() in PLACES for part in re.split(r"\s+(?:and|&)\s+", text)):
             continue  # "which app?", "who?": a country, state or city is no answer
@@ -239,6 +242,9 @@ _ASKS_TERM = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,2}?(?:word|words|te
 # “goblin mode”, ‘quiet quitting’: one to five words, no sentence inside
 _QUOTED_TERM = re.compile(r"(?:(?<=\s)|^)[“\"‘]((?:[^\s“”\"‘’.!?,;:]+\s?){1,5}?)[.,!?]?[”\"’](?!\w)")
 # what a place can name: "which team won?" — Argentina
+_SOURCE = re.compile(r"\baccording\s+to\s+(?:the\s+|an?\s+)?$", re.I)
+_ASKS_SOURCE = {"according", "report", "reported", "reports", "data", "source", "survey",
+                "poll", "study", "index", "ranking", "list", "tracker", "analysis"}
 _PLACE_TEAMS = {"team", "teams", "side", "squad", "nation", "nations"}
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _TIME_UNITS = {"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week",

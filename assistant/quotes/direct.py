@@ -345,7 +345,7 @@ def before_frame(art: ParsedArticle, qs: int, qe: int, prev_qe: int):
                 if spk is not None and spk[2] > spk[1]:
                     found = (sj, v.i), spk, cue_text(v, text, p.off)[0], art.sent_end(qe - 1)
         if found is None and (v is None or frame_first or _COLON_NAME.search(pre)):
-            found = _uncued_before(art, sj, sj == so, pre, qs, qe)
+            found = _uncued_before(art, sj, pre, qs, qe, frame)
         if found is not None:
             return found
     return None
@@ -387,11 +387,13 @@ def _frame_verb(art: ParsedArticle, p, qs: int):
                      for c in t.children)), None)
 
 
-def _uncued_before(art: ParsedArticle, sj: int, same: bool, pre: str, qs: int, qe: int):
+def _uncued_before(art: ParsedArticle, sj: int, pre: str, qs: int, qe: int, frame):
     """A frame before a quotation with no cue verb: "X released the following statement:
     “…”", "Trump issued a statement, “…”", "Republican pollster Daron Shaw: “…”", "She
-    addressed the crowd again: “…”"."""
+    addressed the crowd again: “…”". pre: the text before the quotation, in its sentence
+    or the one before; frame: the quotation's `_frame_verb` in its own sentence, or None."""
     text, p = art.text, art.parsed[sj]
+    same = sj == art.sent_at(qs)
     root = next((t for t in p.doc if t.dep_ == "ROOT"), None)
     if not same:
         if root is not None and is_verb(root) and any(
@@ -404,7 +406,6 @@ def _uncued_before(art: ParsedArticle, sj: int, same: bool, pre: str, qs: int, q
         a, b = p.start + m.start(1), p.start + m.end(1)
         return (sj, None), (text[a:b], a, b), ":", art.sent_end(qe - 1)
     if same and re.search(r"[,:]\s*$", pre):
-        frame = _frame_verb(art, p, qs)
         objs = [c.lower_ for c in frame.children if c.dep_ == "dobj"] if frame else []
         # "Rubio fired back: “…”", "X delivered a blunt message: “…”", "Trump issued a
         # statement, “…”"; not "The timing doesn't surprise Daron Shaw: “…”" (his words)

@@ -10,7 +10,7 @@ import re
 
 from .article import ParsedArticle, Quote
 from .lexicon import ADDRESSEE_CUES, FORM_TO_LEMMA, NOUN_FORMS, SAID_FORMS, STATEMENT_NOUNS
-from .parse import SUBJ, char_span, cue_text, is_cue, is_verb, speaker_tokens
+from .parse import MARK_TOKENS, SUBJ, char_span, cue_text, is_cue, is_verb, speaker_tokens
 
 _DASH_SPEAKER = re.compile(r"\s*[―—–]\s*((?:[A-Z][\w.’'-]*\s?){1,5})")
 # a quotation paragraph signed in the next one: "“…”¶- Bernie Sanders.", "¶-President
@@ -37,7 +37,7 @@ _NAMED_SAID = re.compile(r"[\s”\"'’]*((?:[Tt]he |[Aa]n? |[Hh]is |[Hh]er |[Tt
 _TITLE_BEFORE = re.compile(r"(?:['’]s|\b(?:book|memoir|novel|film|movie|show|series|album|"
                            r"song|essay|column|documentary|program|programme|podcast|"
                            r"autobiography),?)\s*$", re.I)
-_MARKS = {"“", "”", '"', "''", "``", "‘", "’"}
+_MARKS = MARK_TOKENS | {"‘", "’"}  # (single quotes too: a British article's)
 _DISCOURSE = re.compile(r"^\s*(?:Yet|But|And|Still|So|Now|Then|Again|Instead|Meanwhile|Indeed|"
                         r"However|Also|Or|Plus)\b,?\s*$")
 
@@ -67,7 +67,7 @@ def framed_quotations(art: ParsedArticle) -> tuple[dict[int, tuple], set[tuple[i
     attributed: dict[int, tuple] = {}  # quote index -> (speaker, cue, end of attribution)
     consumed: set[tuple[int, int]] = set()  # (sentence, token) of cues used by direct quotes
     for qi, (qs, qe) in enumerate(qspans):
-        if not re.search(r"\w", text[qs:qe]) or _TITLE_BEFORE.search(text, max(0, qs - 40), qs):
+        if not _attributable(text, qs, qe):
             continue
         next_qs = qspans[qi + 1][0] if qi + 1 < len(qspans) else len(text)
         prev_qe = qspans[qi - 1][1] if qi > 0 else 0
@@ -94,6 +94,12 @@ def framed_quotations(art: ParsedArticle) -> tuple[dict[int, tuple], set[tuple[i
             spk, cue, attr_end = attributed[pick]
             attributed[qi] = (spk, cue, max(attr_end, qspans[qi][1]))
     return attributed, consumed
+
+
+def _attributable(text: str, qs: int, qe: int) -> bool:
+    """Whether a quotation may have a speaker: it holds a word and is no title."""
+    return bool(re.search(r"\w", text[qs:qe])) and \
+        not _TITLE_BEFORE.search(text, max(0, qs - 40), qs)
 
 
 def carried_on_quotations(art: ParsedArticle, attributed: dict[int, tuple],
@@ -123,8 +129,7 @@ def carried_on_quotations(art: ParsedArticle, attributed: dict[int, tuple],
     ends.sort(key=lambda x: x[:2])
     covered = [(q.start, q.end) for q, _ in indirect]
     for qi, (qs, qe) in enumerate(qspans):
-        if qi in attributed or not re.search(r"\w", text[qs:qe]) or \
-                _TITLE_BEFORE.search(text, max(0, qs - 40), qs):
+        if qi in attributed or not _attributable(text, qs, qe):
             continue
         if qi > 0 and qi - 1 in attributed and \
                 art.sent_at(qs) == art.sent_at(qspans[qi - 1][1] - 1) \
@@ -329,7 +334,8 @@ def before_frame(art: ParsedArticle, qs: int, qe: int, prev_qe: int):
                 v = t
         pre = text[p.start:qs] if sj == so else text[p.start:p.end]
         colon = pre.rstrip().endswith(":")
-        frame = _frame_verb(art, p, qs) if sj == so else None
+        # (only a colon or a comma before the quotation lets a verb frame it)
+        frame = _frame_verb(art, p, qs) if sj == so and re.search(r"[,:]\s*$", pre) else None
         # "When Trump suggested …, Rubio fired back: “…”", "Asked which county …, he
         # demurred: “…”": the colon's own verb frames the quotation, not the cue before it
         frame_first = colon and v is not None and frame is not None and frame.i > v.i and \

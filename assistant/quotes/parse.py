@@ -72,7 +72,7 @@ def is_cue(t) -> bool:
     return t.lower_ in FORM_TO_LEMMA and (is_verb(t) or t.lower_ == "according")
 
 
-_MARK_TOKENS = {"“", "”", '"', "''", "``"}
+MARK_TOKENS = {"“", "”", '"', "''", "``"}  # quotation marks as spaCy tokens
 
 
 def _calls_quoted(t) -> bool:
@@ -83,7 +83,7 @@ def _calls_quoted(t) -> bool:
         return False  # "The Nebula, also called the “Eight-Burst”, …": a name given
     subj = any(c.dep_ == "nsubj" for c in t.children) or (
         t.dep_ == "conj" and any(c.dep_ == "nsubj" for c in t.head.children))
-    return subj and any(k.text in _MARK_TOKENS for c in t.children if c.dep_ == "oprd"
+    return subj and any(k.text in MARK_TOKENS for c in t.children if c.dep_ == "oprd"
                         for k in c.subtree)
 
 

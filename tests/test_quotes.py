@@ -888,6 +888,17 @@ def test_a_bare_surname_is_the_first_person_of_that_name_not_a_journalist(he_sai
      "a man"),
     ("“Almost all new income is going to the top 1 percent.”\n\n- Bernie Sanders.\n\n"
      "He has said it before.", "Almost all new", "Bernie Sanders"),
+    # the name hangs on "after", the participle clause on the sentence before it
+    ("The question had come up on Friday after Mr. Lopez, asked about the strike at the "
+     "port, had said, “I think the workers have a point.”", "I think the workers",
+     "Mr. Lopez"),
+    # verbs that attribute only a quotation beside them
+    ("During the debate, the governor cracked, “I am a moderate who gets things done.”",
+     "I am a moderate", "the governor"),
+    ("As the band sang back in the 1990s, “Nobody wins when the family feuds.”",
+     "Nobody wins", "the band"),
+    ("She thanked the crowd and then boomed, “There is no place like home.”",
+     "There is no place", "She"),
 ])
 def test_frames_the_parser_gets_wrong_still_name_the_speaker(extract, text, fragment,
                                                              speaker):

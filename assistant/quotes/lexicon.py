@@ -19,7 +19,7 @@ repeat mention indicate joke boast lament ask wonder question fear worry hope ag
 assure signal hint imply disclose estimate threaten echo quip muse counter retort testify
 post chant shout recount speculate decline refuse show find believe think
 observe remark proclaim maintain insinuate concur swear testify write point
-know learn recognize realize doubt decide expect aim
+know learn recognize realize doubt decide expect aim confess
 """.split()
 
 # cues whose complement is usually an object or a prepositional phrase rather than a clause
@@ -38,7 +38,7 @@ OBJECT_CUES = {
 # verbs that attribute only a quotation beside them: "“…,” she continued", "it reads: “…”"
 QUOTE_ONLY = {"continue", "read", "yell", "scream", "exclaim", "laugh", "sigh", "interject",
               "chime", "quip", "smile", "cry", "answer", "bark", "snap", "mutter", "whisper",
-              "murmur", "gush"}
+              "murmur", "gush", "boom", "thunder", "gloat", "bemoan", "crack", "sing"}
 
 LEMMAS = set(SPEECH) | OBJECT_CUES | QUOTE_ONLY
 
@@ -91,7 +91,8 @@ _IRREGULAR = {
     "swear": ["swore", "sworn", "swears", "swearing"], "rail": ["railed", "rails", "railing"],
     "email": ["emailed", "emails", "emailing"], "title": ["titled", "titles", "titling"],
     "fear": ["feared", "fears", "fearing"], "read": ["reads", "reading"],
-    "begin": ["began", "begun", "begins", "beginning"], "plead": ["pleaded", "pled", "pleads", "pleading"],
+    "begin": ["began", "begun", "begins", "beginning"],
+    "sing": ["sang", "sung", "sings", "singing"], "plead": ["pleaded", "pled", "pleads", "pleading"],
     "post": ["posted", "posts", "posting"], "list": ["listed", "lists", "listing"],
     "chant": ["chanted", "chants", "chanting"], "counter": ["countered", "counters",
                                                            "countering"],

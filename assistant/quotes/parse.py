@@ -258,6 +258,12 @@ def _left_subject(v):
     condition of anonymity, said …" (the parser's clause "attendee … spoke")."""
     doc = v.doc
     end = v.i - 1
+    while end > 0 and doc[end].head.i == v.i and doc[end].dep_ in ("aux", "neg"):
+        end -= 1  # "…, had said"
+    named = _named_before_participle(doc, end) if doc[end].text == "," else None
+    if named is not None:
+        return named
+    end = v.i - 1
     if doc[end].text == "," and end > 0:
         end -= 1  # "X, a spokesman, said"
     t = doc[end]
@@ -281,6 +287,21 @@ def _left_subject(v):
         if h.i == t.i or h.i > v.i or h.right_edge.i != end:
             return None
         t = h
+
+
+def _named_before_participle(doc, comma: int):
+    """"… after Mr. Trump, asked about the deaths of journalists, had said, “…”": a name,
+    then a participle clause between commas, then the subjectless cue; the parser hangs the
+    name on "after" and the clause on the sentence before it."""
+    opening = next((i for i in range(comma - 1, 0, -1) if doc[i].is_punct), None)
+    if opening is None or doc[opening].text != "," or opening + 1 >= comma:
+        return None
+    name, verb = doc[opening - 1], doc[opening + 1]
+    # (the parser tags the participle a past tense: "asked" VBD, with no subject of its own)
+    if name.tag_ not in ("NNP", "NNPS", "PRP") or verb.tag_ not in ("VBN", "VBG", "VBD") or \
+            any(c.dep_ in SUBJ for c in verb.children):
+        return None
+    return name
 
 
 def cue_text(v, text: str, off: int) -> tuple[str, int, int]:

@@ -899,6 +899,11 @@ def test_a_bare_surname_is_the_first_person_of_that_name_not_a_journalist(he_sai
      "Nobody wins", "the band"),
     ("She thanked the crowd and then boomed, “There is no place like home.”",
      "There is no place", "She"),
+    ("The debate turned to taxes.\n\nThe mayor delivered a snappy retort: “No one is "
+     "raising them. We are going forward.”", "No one is raising", "The mayor"),
+    # "read" is its own past, and the parser tags it a noun here
+    ("The paper aimed its column at the governor.\n\n“If she wants a second term, she "
+     "should come to the coast,” the editorial read.", "If she wants", "the editorial"),
 ])
 def test_frames_the_parser_gets_wrong_still_name_the_speaker(extract, text, fragment,
                                                              speaker):

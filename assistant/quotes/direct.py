@@ -27,7 +27,8 @@ _SPEAKER_TAGS = ("NNP", "NNPS", "PRP", "NN", "NNS")
 # what a verb framing a quotation may have said: "worded it", "delivered a message"
 _SAYING_OBJECTS = STATEMENT_NOUNS | set(NOUN_FORMS) | {
     "it", "this", "message", "answer", "response", "reply", "question", "point", "words",
-    "note", "advice", "thoughts", "view", "take", "verdict", "explanation"}
+    "note", "advice", "thoughts", "view", "take", "verdict", "explanation", "retort", "quip",
+    "rejoinder", "riposte", "comeback", "reminder", "line", "plea", "prediction"}
 _NAMED_SAID = re.compile(r"[\s”\"'’]*((?:[Tt]he |[Aa]n? |[Hh]is |[Hh]er |[Tt]heir )?"
                          r"[\w.’'-]+(?: [\w.’'-]+){0,3}) (" + "|".join(SAID_FORMS) +
                          r")(?=\s*[.,;]|\s+(?:in|on|at|to|of)\b)")

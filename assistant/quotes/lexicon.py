@@ -128,8 +128,9 @@ for _lemma in sorted(LEMMAS):
         FORM_TO_LEMMA.setdefault(_f, _lemma)
 FORM_TO_LEMMA["according"] = "according"
 # the -s and past forms of the verbs of saying, as after a quotation ("“Why?” Beck questioned.")
+# ("read" too: its past is spelt as its lemma, "“…,” the editorial read.")
 SAID_FORMS = sorted({f for lemma in set(SPEECH) | QUOTE_ONLY for f in _forms(lemma)
-                     if f != lemma and not f.endswith("ing")})
+                     if f != lemma and not f.endswith("ing")} | {"read"})
 NOUN_FORMS = {f: n for n, pl in NOUN_CUES.items() for f in (n, pl) if f}
 
 # a sentence holding none of these forms (and no quotation mark) is never parsed

@@ -409,6 +409,18 @@ def test_indirect_patterns(extract, text, speaker, content):
     assert q.speaker == speaker and q.content == content and not q.direct
 
 
+
+
+@pytest.mark.parametrize("text, content", [
+    ("The mayor has described the gala as the city celebrating itself.",
+     "the gala as the city celebrating itself"),
+    ("The senator described the agency during a radio interview as “a relic of the past.”",
+     "the agency during a radio interview as “a relic of the past.”"),
+    # a time clause is no part of it
+    ("The senator criticized the plan on Monday as he left the building.", "the plan"),
+])
+def test_what_an_object_is_described_as_is_content(extract, text, content):
+    assert [q.content for q in extract(text)] == [content]
 def test_pronoun_speaker_resolves_to_the_last_named_person(extract):
     text = "Secretary of State John Kerry met Lavrov in Geneva. He said the talks had stalled."
     q = _find(extract(text), "talks had stalled")

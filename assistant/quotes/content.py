@@ -114,6 +114,19 @@ def _cut_tail(doc, rng, quotes_at):
     return rng
 
 
+# cues whose object is said to be something: "described X as Y", "cast X as Y"
+_AS_CUES = {"describe", "portray", "label", "dub", "list", "characterize", "depict", "brand",
+            "see", "view", "regard", "tout", "hail", "dismiss", "deride", "mock", "credit",
+            "cast", "paint", "frame", "present", "praise", "criticize", "denounce", "reject"}
+
+
+def _as_phrase(t) -> bool:
+    """"as a liability", "as Washington celebrating itself" (a clause the parser made)."""
+    return t.lower_ == "as" and t.dep_ == "prep" or t.dep_ == "advcl" and \
+        t.tag_ in ("VBG", "VBN") and any(g.dep_ == "mark" and g.lower_ == "as"
+                                         for g in t.children)  # (not "as he left")
+
+
 def content_of(v, lemma: str, quotes_at=lambda t: False):
     """Token range of what is attributed by cue verb v, or None."""
     rng = _content_range(v, lemma)
@@ -212,12 +225,23 @@ def _content_range(v, lemma: str):
                 return trimmed(doc[x.left_edge.i:x.right_edge.i + 1])
         return None
     rights = []
-    for c in v.rights:
+    after = list(v.rights)
+    for k, c in enumerate(after):
+        if rights and lemma in _AS_CUES and _as_phrase(c):
+            rights.append(c)  # "described the dinner as Washington celebrating itself"
+            continue
         if c.dep_ not in _RIGHT_DEPS:
             continue
         if c.dep_ == "prep" and (c.lower_ in _CIRCUMSTANCE or any(
                 g.lower_ in _TIME_WORDS for g in c.children if g.dep_ == "pobj")):
-            if not rights:
+            # "described the DLC during an interview as “a remnant …”": what it was
+            # described as is still to come
+            if rights and lemma in _AS_CUES and any(
+                    g.lower_ == "as" and g.dep_ == "prep" and g.head.head.i == c.i
+                    for g in c.subtree):
+                rights.append(c)  # (the parser hung "as …" on the interview)
+                continue
+            if not rights or any(_as_phrase(d) for d in after[k + 1:]):
                 continue
             break
         rights.append(c)

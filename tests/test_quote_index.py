@@ -797,3 +797,22 @@ def test_those_who_speak_for_a_country_or_body_answer_how_it_reacted(tmp_path):
     assert not speaks_for("the CDC", "former CDC Director Dr. Tom Frieden")
     assert speaks_for_body("Democrats") and speaks_for_body("the Kremlin")
     assert speaks_for_body("Ukraine", frozenset({"ukraine"})) and not speaks_for_body("Obama")
+
+
+def test_a_statement_two_outlets_report_is_listed_once_in_its_own_words(tmp_path):
+    rows = [
+        {"id": "a", "title": "Storm nears coast", "published": "2022-09-28",
+         "text": "The governor spoke on Wednesday about the storm.\n\nGovernor Maria Lopez "
+                 "said that the storm could be the “deadliest hurricane in the state's "
+                 "history,” and urged residents to leave."},
+        {"id": "b", "title": "Storm makes landfall", "published": "2022-09-29",
+         "text": "The storm came ashore on Thursday.\n\n“This could be the deadliest "
+                 "hurricane in the state’s history,” Governor Maria Lopez said.\n\nLopez "
+                 "also said the state would open shelters in every county."},
+    ]
+    a = _indexed(tmp_path, *rows)
+    answer = a.ask("What did Maria Lopez say about the storm?").answer
+    assert answer.count("deadliest") == 1, answer
+    assert "“This could be the deadliest" in answer, answer  # the words as said
+    assert "urged residents to leave" in answer, answer  # another statement stays
+

@@ -947,3 +947,11 @@ def test_whom_a_quotation_surprises_is_not_its_speaker(extract):
     quotes = extract("The timing of the surge does not surprise Republican pollster Daron "
                      "Shaw: “Historically, this happens.”")
     assert not [q for q in quotes if "Historically" in q.content and q.speaker.startswith("The")]
+
+
+def test_a_name_with_particles_is_one_speaker_past_its_titles(extract):
+    text = ("The strikes went on.\n\nSpeaking at the summit, European Commission President "
+            "Ursula von der Leyen described the strikes as “pure acts of terror.”\n\n"
+            "“We will not let this happen,” she said.")
+    q = next(q for q in extract(text) if "not let this" in q.content)
+    assert q.speaker_resolved == "Ursula von der Leyen", q

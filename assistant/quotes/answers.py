@@ -571,6 +571,34 @@ def no_stance(asked: QuoteQuestion, question: str) -> Answer:
     return Answer(question=question, answer=f"The articles quote no one who {verb} {about}.")
 
 
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower().replace("’", "'"))
+            if w not in FUNCTION_WORDS}
+
+
+def _repeats(q: IndexedQuote, shown: IndexedQuote) -> bool:
+    """Whether q says again, in another article, what a quote already listed for the same
+    speaker says: "said that Ian could be the “deadliest hurricane in Florida's history,”"
+    after "“This could be the deadliest hurricane in Florida’s history,”" from another
+    outlet. (Its own article's pieces of one quotation are no repeat.)"""
+    if q.article_id == shown.article_id:
+        return False
+    words, seen = _content_words(q.content), _content_words(shown.content)
+    small = min(len(words), len(seen))
+    return small >= REPEAT_WORDS and len(words & seen) >= REPEAT_SHARE * small
+
+
+def _verbatim(q: IndexedQuote) -> bool:
+    """A quotation, whole (a reported clause quoting some words is `direct` too)."""
+    return (q.content.lstrip() or "x")[0] in "“\"'‘"
+
+
+# A quote repeats another when most of the shorter one's content words (at least this many)
+# are the other's.
+REPEAT_WORDS = 4
+REPEAT_SHARE = 0.8
+
+
 def compose(question: str, quotes: list[IndexedQuote], texts: dict[str, str]) -> Answer:
     """Group the (best first) quotes by speaker: speakers in order of their best quote, each
     speaker's quotes in article order. texts: article id -> text (for the citation context)."""
@@ -583,6 +611,11 @@ def compose(question: str, quotes: list[IndexedQuote], texts: dict[str, str]) ->
         if not key or taken >= MAX_QUOTES:
             continue
         bucket = groups.setdefault(key, [])
+        again = next((k for k, o in enumerate(bucket) if _repeats(q, o)), None)
+        if again is not None:
+            if _verbatim(q) and not _verbatim(bucket[again]):
+                bucket[again] = q  # the words as said, over a report of them
+            continue
         if len(bucket) >= MAX_PER_SPEAKER:
             continue
         bucket.append(q)

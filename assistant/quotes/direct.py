@@ -42,7 +42,7 @@ _MARKS = MARK_TOKENS | {"‘", "’"}  # (single quotes too: a British article's
 _DISCOURSE = re.compile(r"^\s*(?:Yet|But|And|Still|So|Now|Then|Again|Instead|Meanwhile|Indeed|"
                         r"However|Also|Or|Plus)\b,?\s*$")
 
-_NAME_WORD = r"(?:[A-Z][\w.’'-]*|and|of|de|van|von|al|bin)"
+_NAME_WORD = r"(?:[A-Z][\w.’'-]*|and|of|de|der|van|von|al|bin)"
 _COLON_NAME = re.compile(
     r"(?:^|\s[-–—]+\s*|\b(?:[Mm]ore [Ff]rom|From)\s+)"
     r"((?:the\s+)?[A-Z][\w.’'-]*(?:\s+" + _NAME_WORD + r"){0,5}|the\s+[a-z]+)"

@@ -14,10 +14,11 @@ from .parse import Parsed, antecedent, char_span, speaker_tokens
 
 _DESCRIPTION = re.compile(r"^(?:the|a|an|this|that|one)\s+(?:[\w’'-]+\s+){0,3}?([a-z][\w-]+)$",
                           re.I)
-# ("O'Neal", "D’Angelo": a capital after the apostrophe)
-_NAME = re.compile(r"\b[A-Z](?:['’][A-Z])?[a-z’'-]+(?:[ \t]+(?:[A-Z]\.|"
-                   r"[A-Z](?:['’][A-Z])?[a-z’'-]+|al-[A-Z][a-z]+|de|van|von|"
-                   r"bin|Mc[A-Z][a-z]+)){1,4}\b")
+# ("O'Neal", "D’Angelo": a capital after the apostrophe; "von der Leyen", "bin Laden": one
+# word of the name, so titles before it leave room for it)
+_NAME = re.compile(r"\b[A-Z](?:['’][A-Z])?[a-z’'-]+(?:[ \t]+(?:(?:de|der|den|del|da|du|dos|"
+                   r"van|von|bin)[ \t]+)*(?:[A-Z]\.|[A-Z](?:['’][A-Z])?[a-z’'-]+|"
+                   r"al-[A-Z][a-z]+|Mc[A-Z][a-z]+)){1,4}\b")
 _NOT_NAME = ORG_WORDS | {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",

@@ -571,6 +571,12 @@ def no_stance(asked: QuoteQuestion, question: str) -> Answer:
     return Answer(question=question, answer=f"The articles quote no one who {verb} {about}.")
 
 
+# A quote repeats another when most of the shorter one's content words (at least this many)
+# are the other's.
+REPEAT_WORDS = 4
+REPEAT_SHARE = 0.8
+
+
 def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"\w+", text.lower().replace("’", "'"))
             if w not in FUNCTION_WORDS}
@@ -591,12 +597,6 @@ def _repeats(q: IndexedQuote, shown: IndexedQuote) -> bool:
 def _verbatim(q: IndexedQuote) -> bool:
     """A quotation, whole (a reported clause quoting some words is `direct` too)."""
     return (q.content.lstrip() or "x")[0] in "“\"'‘"
-
-
-# A quote repeats another when most of the shorter one's content words (at least this many)
-# are the other's.
-REPEAT_WORDS = 4
-REPEAT_SHARE = 0.8
 
 
 def compose(question: str, quotes: list[IndexedQuote], texts: dict[str, str]) -> Answer:

@@ -427,6 +427,20 @@ def test_pronoun_speaker_resolves_to_the_last_named_person(extract):
     assert q.speaker == "He" and q.speaker_resolved == "John Kerry"
 
 
+@pytest.mark.parametrize("text, content", [
+    # what trails the source is the writer's comment
+    ("Two dozen children were killed during the protests, according to the rights group, "
+     "in a chilling reminder that no life will be spared.",
+     "Two dozen children were killed during the protests"),
+    # a clause around the source is the source's
+    ("The company, according to the report, lost money in the third quarter.",
+     "The company, according to the report, lost money in the third quarter"),
+])
+def test_according_to_ends_where_the_writer_takes_over(extract, text, content):
+    q = next(q for q in extract(text) if q.cue == "according to")
+    assert q.content == content, q
+
+
 def test_description_resolves_to_the_titled_name(extract):
     text = "President Barack Obama flew to China. The president said the summit mattered."
     q = _find(extract(text), "summit mattered")

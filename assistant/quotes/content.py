@@ -29,6 +29,9 @@ def noun_cue(n):
     return spk, rng
 
 
+_TRAILING = ("prep", "npadvmod", "advmod", "punct")
+
+
 def according_to(v):
     """(source token, content token range) for "according to X"."""
     to = next((c for c in v.children if c.lower_ == "to"), None)
@@ -46,6 +49,10 @@ def according_to(v):
     if plo <= lo + 1:  # "According to X, Y."
         rng = trimmed(doc[phi + 1:hi + 1])
     elif phi >= hi - 1:  # "Y, according to X."
+        rng = trimmed(doc[lo:plo])
+    elif clause.i < plo and all(c.dep_ in _TRAILING for c in clause.rights if c.i > phi):
+        # "Y, according to Amnesty, in a chilling reminder that …": what trails the source
+        # is the writer's circumstance or comment, not the source's
         rng = trimmed(doc[lo:plo])
     else:  # "Y, according to X, Z": the whole clause
         rng = trimmed(doc[lo:hi + 1])

@@ -421,6 +421,15 @@ def test_indirect_patterns(extract, text, speaker, content):
 ])
 def test_what_an_object_is_described_as_is_content(extract, text, content):
     assert [q.content for q in extract(text)] == [content]
+
+
+def test_a_content_ends_before_the_conjunction_that_leaves_it(extract):
+    text = ("The port authority said earlier Thursday that China had added a seventh military "
+            "drill zone, but later retracted that statement, saying the notice was wrong.")
+    q = _find(extract(text), "seventh military drill zone")
+    assert q.content.endswith("seventh military drill zone"), q
+
+
 def test_pronoun_speaker_resolves_to_the_last_named_person(extract):
     text = "Secretary of State John Kerry met Lavrov in Geneva. He said the talks had stalled."
     q = _find(extract(text), "talks had stalled")
@@ -477,6 +486,16 @@ def test_a_noun_phrase_with_a_clause_in_it_is_no_statement(extract):
             "telescope's largest image to date. NASA said the images would change astronomy.")
     assert not _find(extract(text), "the galactic grouping").statement
     assert _find(extract(text), "the images would change").statement
+
+
+def test_a_clause_whose_subject_is_a_relative_pronoun_is_no_statement(extract):
+    # "warned could occur if …" is what a reader would see: the subject is "which"
+    # (the stray space before the comma is the article's, and how the parser reads it)
+    text = ("Separately, the city is keeping a close eye on potential cyberattacks , which the "
+            "Department of Homeland Security warned could occur if the talks fail. The "
+            "senator, who said the plan would fail, voted no.")
+    assert not _find(extract(text), "could occur").statement
+    assert _find(extract(text), "the plan would fail").statement
 
 
 def test_a_passive_cue_speaks_for_its_agent(extract):

@@ -11,7 +11,7 @@ import re
 from .article import ParsedArticle, Quote
 from .content import according_to, content_of, noun_cue
 from .lexicon import CUE_WORDS, FORM_TO_LEMMA, NOUN_FORMS, QUOTE_ONLY
-from .parse import Parsed, char_span, cue_text, is_cue, is_verb, speaker_tokens, trimmed
+from .parse import SUBJ, Parsed, char_span, cue_text, is_cue, is_verb, speaker_tokens, trimmed
 
 _MARK_CHARS = "“”„\"'‘’"
 _JOINER = re.compile(r"[\s,;]*(?:(?:but|and|because|as)\s+)?")
@@ -102,7 +102,7 @@ def _verb_quote(art: ParsedArticle, p: Parsed, v, lemma: str):
     content = content_of(v, lemma, lambda t: art.in_quote(p.off + t.idx) >= 0)
     if content is None:
         return None
-    statement = _a_statement(p.doc, content, art, p)
+    statement = _a_statement(v, content, art, p)
     spk = art.speaker_of(p, v)
     if spk is None:
         return None
@@ -124,12 +124,17 @@ def _verb_quote(art: ParsedArticle, p: Parsed, v, lemma: str):
                   statement=statement), max(p.end, ce))
 
 
-def _a_statement(doc, content: tuple[int, int], art: ParsedArticle, p: Parsed) -> bool:
-    """Whether a cue's content says something: a clause (headed by a verb) or a quotation;
+def _a_statement(v, content: tuple[int, int], art: ParsedArticle, p: Parsed) -> bool:
+    """Whether cue v's content says something: a clause (headed by a verb) or a quotation;
     not a noun phrase ("call the IRS", "defending the FDA": no statement of anyone's)."""
-    toks = doc[content[0]:content[1] + 1]
+    toks = p.doc[content[0]:content[1] + 1]
     if any(art.in_quote(p.off + t.idx) >= 0 for t in toks):
         return True
+    if v.dep_ == "relcl" and not any(c.dep_ in SUBJ for t in toks if t.head.i == v.i
+                                     for c in t.children):
+        # "cyberattacks, which the department warned could occur if …": the clause's
+        # subject is the relative pronoun, so its words alone state nothing
+        return False
     # a verb of a relative or adverbial clause does not count: "the galactic grouping in a
     # new mosaic which is the largest image" states nothing ("for acting quickly" does)
     return any((t.tag_.startswith("VB") or t.tag_ == "MD") and not _in_relative(t, content)

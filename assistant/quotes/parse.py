@@ -92,7 +92,9 @@ def trimmed(tokens) -> tuple[int, int] | None:
     toks = [t for t in tokens]
     while toks and (toks[0].text in _TRIM or toks[0].is_space or toks[0].dep_ == "cc"):
         toks.pop(0)
-    while toks and (toks[-1].text in _TRIM or toks[-1].is_space):
+    # a conjunction at either edge joins the content to what is not part of it ("said that
+    # China had added a drill zone, but later retracted that statement")
+    while toks and (toks[-1].text in _TRIM or toks[-1].is_space or toks[-1].dep_ == "cc"):
         toks.pop()
     if not toks:
         return None

@@ -10,7 +10,14 @@ docs/architecture.md maps the modules.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
+
+# Before numpy loads OpenBLAS: one BLAS thread. Its only real work here is spaCy's parse
+# (quotes/parse.py), which runs beside the embedder while ingesting, and onnxruntime's own
+# pool already uses every core; two BLAS threads there made ingest slower, not faster
+# (docs/quotes.md, stop 38). A value the environment sets wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from .config import Settings, get_settings
 from .errors import (

@@ -39,6 +39,19 @@ def extract(nlp):
     return lambda text: _checked(text, extract_quotes(text, nlp))
 
 
+def test_the_parse_multiplies_with_numpy_blas_in_one_thread(nlp):
+    """The token-to-vector layers, most of the parse's time, were built under numpy's ops
+    (BLIS was the slower path on these machines), and importing the package asks OpenBLAS
+    for one thread (docs/quotes.md)."""
+    import os
+
+    import assistant  # noqa: F401
+
+    layers = list(nlp.get_pipe("tok2vec").model.walk())
+    assert layers and not [la.name for la in layers if la.ops.use_blis]
+    assert os.environ.get("OPENBLAS_NUM_THREADS")
+
+
 def _checked(text, quotes):
     """Every quote's spans must point at its strings."""
     for q in quotes:

@@ -443,6 +443,13 @@ def test_a_content_ends_before_the_conjunction_that_leaves_it(extract):
     assert q.content.endswith("seventh military drill zone"), q
 
 
+def test_a_surname_parsed_as_an_adverb_stays_in_the_name(extract):
+    text = ("“Our first priority has been to evacuate the northern section of the park,” "
+            "Yellowstone Park Superintendent Cam Sholly said in a statement Monday.")
+    assert _find(extract(text), "first priority").speaker == \
+        "Yellowstone Park Superintendent Cam Sholly"
+
+
 def test_pronoun_speaker_resolves_to_the_last_named_person(extract):
     text = "Secretary of State John Kerry met Lavrov in Geneva. He said the talks had stalled."
     q = _find(extract(text), "talks had stalled")

@@ -133,6 +133,12 @@ def speaker_tokens(head):
                 doc[t.i + 1].tag_ in ("WDT", "WP", "WP$"):
             right = min(right, t.left_edge.i - 1 if t.dep_ == "relcl" else t.i - 1)
             break
+    # "Superintendent Cam Sholly said": a surname the parser took for an adverb of the verb
+    # right after it is the name's last word
+    nxt = doc[right + 1] if right + 1 < len(doc) else None
+    if nxt is not None and right == head.i and head.tag_ == "NNP" and nxt.tag_ == "RB" and \
+            nxt.text[:1].isupper() and nxt.text.isalpha() and nxt.head.i == nxt.i + 1:
+        right = nxt.i
     return trimmed(doc[left:right + 1])
 
 

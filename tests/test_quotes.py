@@ -721,6 +721,14 @@ def test_a_possessive_is_no_part_of_the_name_shown():
     assert core_name("Reuters") == "Reuters"
 
 
+def test_a_superintendent_or_administrator_is_a_title_before_the_name():
+    """"Cam Sholly" and "Yellowstone Park Superintendent Cam Sholly" head one list."""
+    from assistant.quotes.speakers import core_name
+
+    assert core_name("Yellowstone Park Superintendent Cam Sholly") == "Cam Sholly"
+    assert core_name("FEMA Administrator Deanne Criswell") == "Deanne Criswell"
+
+
 def test_she_is_not_the_king(he_said):
     text = ("The king spoke first. The visit went well.\n\n"
             "She said the palace would reopen in May.")

@@ -116,7 +116,8 @@ TITLE_WORDS = {"president", "vice", "sen", "sen.", "senator", "rep", "rep.", "go
                 "king", "queen", "prince", "attorney", "candidate", "professor", "prof.",
                 "economist", "strategist", "historian", "author", "coach", "manager",
                 "owner", "founder", "lawmaker", "activist", "scientist", "researcher",
-                "doctor", "dr", "officer", "detective", "commissioner", "sheriff"}
+                "doctor", "dr", "officer", "detective", "commissioner", "sheriff",
+                "superintendent", "administrator", "commander", "inspector", "deputy"}
 
 
 _QUANTIFIERS = {"both", "either", "neither"}

@@ -93,14 +93,18 @@ def _calls_quoted(t) -> bool:
                         for k in c.subtree)
 
 
+def _edge(t) -> bool:
+    """Punctuation, space, or a conjunction: at a content's edge it joins the content to
+    what is not part of it ("said that China had added a drill zone, but later retracted")."""
+    return t.text in _TRIM or t.is_space or t.dep_ == "cc"
+
+
 def trimmed(tokens) -> tuple[int, int] | None:
     """Token index range (inclusive) without edge punctuation, or None when empty."""
     toks = [t for t in tokens]
-    while toks and (toks[0].text in _TRIM or toks[0].is_space or toks[0].dep_ == "cc"):
+    while toks and _edge(toks[0]):
         toks.pop(0)
-    # a conjunction at either edge joins the content to what is not part of it ("said that
-    # China had added a drill zone, but later retracted that statement")
-    while toks and (toks[-1].text in _TRIM or toks[-1].is_space or toks[-1].dep_ == "cc"):
+    while toks and _edge(toks[-1]):
         toks.pop()
     if not toks:
         return None
